@@ -8,10 +8,45 @@ from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
 
 from tracking import services
+from tracking.openapi import json_ref, op
 from tracking.schemas import DossierIn, ShipmentIn
 from tracking.web import db, now, parse, principal, roles
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+OPENAPI = {
+    "/api/v1/dossiers": {
+        "post": op(
+            "Register a dossier",
+            201,
+            "Dossier",
+            body="DossierIn",
+            errors=(400, 401, 403, 409, 413, 415, 422),
+            roles="center, postal",
+        )
+    },
+    "/api/v1/dossiers/{code}": {
+        "get": op(
+            "A dossier with its shipments and timeline", 200, "Dossier", roles="center, postal"
+        )
+    },
+    "/api/v1/dossiers/{code}/shipments": {
+        "post": op(
+            "Create (or get) the dossier's shipment in a direction",
+            201,
+            "Shipment",
+            body="ShipmentIn",
+            errors=(400, 401, 403, 404, 409, 415, 422),
+            roles="center, postal",
+            extra={
+                "200": {"description": "The existing shipment", "content": json_ref("Shipment")}
+            },
+        )
+    },
+    "/api/v1/shipments/{item_id}": {
+        "get": op("A shipment with its timeline", 200, "Shipment", roles="center, postal")
+    },
+}
 health_bp = Blueprint("health", __name__)
 
 

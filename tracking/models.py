@@ -223,9 +223,29 @@ class Checkpoint(Base):
     shipment: Mapped[Shipment] = relationship(back_populates="checkpoints")
 
     __table_args__ = (
+        # One real-world event is stored once, whichever source reports it first.
+        UniqueConstraint("shipment_id", "event", "occurred_at"),
         Index("ix_checkpoint_event_occurred_at", "event", "occurred_at"),
         Index("ix_checkpoint_flagged", "flagged"),
     )
+
+
+class PendingCheckpoint(Base):
+    """A courier's checkpoint for an item not registered yet: held, then applied in order."""
+
+    __tablename__ = "pending_checkpoint"
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    item_id: Mapped[str] = mapped_column(String(32), index=True)
+    courier_id: Mapped[int] = mapped_column(ForeignKey("courier.id"))
+    receipt_id: Mapped[int | None] = mapped_column(ForeignKey("webhook_receipt.id"))
+    event: Mapped[str | None] = mapped_column(String(32))
+    raw_code: Mapped[str | None] = mapped_column(String(64))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    location: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    note: Mapped[str | None] = mapped_column(String(1000))
+    flags: Mapped[list[str] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Handover(Base):
@@ -328,6 +348,102 @@ class OutboxEvent(Base):
     dossier_code: Mapped[str | None] = mapped_column(String(64), index=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # When the dispatcher made the event's deliveries (one per matching subscription).
+    fanned_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+
+
+class Subscription(Base):
+    """A receiver of outbound events (the provincial information system, others)."""
+
+    __tablename__ = "subscription"
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    events: Mapped[list[str]] = mapped_column(JSON)  # ["*"] for all
+    secret: Mapped[str] = mapped_column(String(128))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    disabled_reason: Mapped[str | None] = mapped_column(String(255))
+    description: Mapped[str | None] = mapped_column(String(255))
+    created_by: Mapped[str | None] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Delivery(Base):
+    """One outbox event for one subscription; retried until it succeeds or is parked."""
+
+    __tablename__ = "delivery"
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("subscription.id", ondelete="CASCADE"))
+    event_id: Mapped[int] = mapped_column(ForeignKey("outbox_event.id"))
+    dossier_code: Mapped[str | None] = mapped_column(String(64))
+    webhook_id: Mapped[str] = mapped_column(String(64))  # stable across retries
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_status: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(String(1000))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        UniqueConstraint("subscription_id", "event_id"),
+        CheckConstraint(
+            "state IN ('pending', 'succeeded', 'dead', 'cancelled')", name="state_known"
+        ),
+        Index("ix_delivery_state_next_attempt_at", "state", "next_attempt_at"),
+        Index("ix_delivery_order", "subscription_id", "dossier_code", "id"),
+    )
+
+
+class DeliveryAttempt(Base):
+    __tablename__ = "delivery_attempt"
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(
+        ForeignKey("delivery.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    latency_ms: Mapped[float | None] = mapped_column(Float)
+    error: Mapped[str | None] = mapped_column(String(1000))
+    worker: Mapped[str | None] = mapped_column(String(120))
+
+
+class TransitTableRecord(Base):
+    """A courier's service-level table (courier.transit's JSON form), editable by an admin."""
+
+    __tablename__ = "transit_table"
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    courier_id: Mapped[int] = mapped_column(ForeignKey("courier.id", ondelete="CASCADE"))
+    service_level: Mapped[str] = mapped_column(String(32), default="standard")
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    source: Mapped[str | None] = mapped_column(String(500))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (UniqueConstraint("courier_id", "service_level"),)
+
+
+class LaneObservation(Base):
+    """One completed postal leg (pickup → received by the center, handed to the courier →
+    delivered), written when the leg's last checkpoint arrives; learned lane times read these
+    through the indexes below."""
+
+    __tablename__ = "lane_observation"
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    shipment_id: Mapped[int] = mapped_column(
+        ForeignKey("shipment.id", ondelete="CASCADE"), unique=True
+    )
+    courier_id: Mapped[int] = mapped_column(ForeignKey("courier.id"))
+    service_level: Mapped[str] = mapped_column(String(32), default="standard")
+    direction: Mapped[str] = mapped_column(String(8))
+    commune_code: Mapped[str | None] = mapped_column(String(16))
+    zone: Mapped[str | None] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    post_days: Mapped[float] = mapped_column(Float)
+
+    __table_args__ = (
+        Index("ix_lane_commune", "courier_id", "direction", "commune_code", "ended_at"),
+        Index("ix_lane_zone", "courier_id", "direction", "zone", "ended_at"),
+    )
 
 
 class CalendarOverride(Base):

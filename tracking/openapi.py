@@ -3,6 +3,8 @@ keeps the paths equal to the app's routes."""
 
 from __future__ import annotations
 
+import sys
+from types import ModuleType
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify
@@ -82,7 +84,7 @@ DOSSIER = {
 }
 
 
-def _json(ref: str) -> dict[str, Any]:
+def json_ref(ref: str) -> dict[str, Any]:
     return {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}}
 
 
@@ -90,7 +92,7 @@ def _errors(*codes: int) -> dict[str, Any]:
     return {str(c): {"$ref": "#/components/responses/Error"} for c in codes}
 
 
-def _op(
+def op(
     summary: str,
     ok: int,
     schema: str | None,
@@ -100,56 +102,29 @@ def _op(
     roles: str | None = None,
     extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    op: dict[str, Any] = {"summary": summary, "responses": {}}
+    spec: dict[str, Any] = {"summary": summary, "responses": {}}
     if roles:
-        op["description"] = f"Roles: {roles}."
-        op["security"] = [{"bearer": []}]
+        spec["description"] = f"Roles: {roles}."
+        spec["security"] = [{"bearer": []}]
     else:
-        op["security"] = []
+        spec["security"] = []
     if body:
-        op["requestBody"] = {"required": True, "content": _json(body)}
-    op["responses"][str(ok)] = {
+        spec["requestBody"] = {"required": True, "content": json_ref(body)}
+    spec["responses"][str(ok)] = {
         "description": "OK",
-        **({"content": _json(schema)} if schema else {}),
+        **({"content": json_ref(schema)} if schema else {}),
     }
-    op["responses"].update(_errors(*errors))
+    spec["responses"].update(_errors(*errors))
     if extra:
-        op["responses"].update(extra)
-    return op
+        spec["responses"].update(extra)
+    return spec
 
 
+# Paths of the app itself; each blueprint module adds its own through ``OPENAPI`` (paths) and
+# ``OPENAPI_SCHEMAS`` (pydantic models or JSON Schemas), collected from the registered blueprints.
 PATHS: dict[str, dict[str, Any]] = {
-    "/healthz": {"get": _op("Health: the database answers", 200, "Health", errors=())},
-    "/openapi.json": {"get": _op("This document", 200, None, errors=())},
-    "/api/v1/dossiers": {
-        "post": _op(
-            "Register a dossier",
-            201,
-            "Dossier",
-            body="DossierIn",
-            errors=(400, 401, 403, 409, 413, 415, 422),
-            roles="center, postal",
-        )
-    },
-    "/api/v1/dossiers/{code}": {
-        "get": _op(
-            "A dossier with its shipments and timeline", 200, "Dossier", roles="center, postal"
-        )
-    },
-    "/api/v1/dossiers/{code}/shipments": {
-        "post": _op(
-            "Create (or get) the dossier's shipment in a direction",
-            201,
-            "Shipment",
-            body="ShipmentIn",
-            errors=(400, 401, 403, 404, 409, 415, 422),
-            roles="center, postal",
-            extra={"200": {"description": "The existing shipment", "content": _json("Shipment")}},
-        )
-    },
-    "/api/v1/shipments/{item_id}": {
-        "get": _op("A shipment with its timeline", 200, "Shipment", roles="center, postal")
-    },
+    "/healthz": {"get": op("Health: the database answers", 200, "Health", errors=())},
+    "/openapi.json": {"get": op("This document", 200, None, errors=())},
 }
 
 
@@ -160,7 +135,7 @@ def _path_params(path: str) -> list[dict[str, Any]]:
     ]
 
 
-def document(server_url: str) -> dict[str, Any]:
+def document(server_url: str, modules: list[ModuleType] | None = None) -> dict[str, Any]:
     schemas: dict[str, Any] = {
         "Error": ERROR,
         "Dossier": DOSSIER,
@@ -168,14 +143,22 @@ def document(server_url: str) -> dict[str, Any]:
         "TimelineEntry": TIMELINE_ENTRY,
         "Health": {"type": "object", "properties": {"status": {"const": "ok"}}},
     }
-    for name, model in SCHEMAS.items():
+    all_paths = dict(PATHS)
+    models: dict[str, Any] = dict(SCHEMAS)
+    for mod in modules or []:
+        all_paths.update(getattr(mod, "OPENAPI", {}))
+        models.update(getattr(mod, "OPENAPI_SCHEMAS", {}))
+    for name, model in models.items():
+        if isinstance(model, dict):  # a JSON Schema as it is
+            schemas[name] = model
+            continue
         sch = model.model_json_schema(ref_template="#/components/schemas/{model}")
         schemas.update(sch.pop("$defs", {}))
         schemas[name] = sch
     paths = {}
-    for path, ops in PATHS.items():
+    for path, ops in sorted(all_paths.items()):
         params = _path_params(path)
-        paths[path] = {m: ({**op, "parameters": params} if params else op) for m, op in ops.items()}
+        paths[path] = {m: ({**o, "parameters": params} if params else o) for m, o in ops.items()}
     return {
         "openapi": "3.1.0",
         "info": {
@@ -190,12 +173,17 @@ def document(server_url: str) -> dict[str, Any]:
         "paths": paths,
         "components": {
             "schemas": schemas,
-            "responses": {"Error": {"description": "Error", "content": _json("Error")}},
+            "responses": {"Error": {"description": "Error", "content": json_ref("Error")}},
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },
     }
 
 
+def blueprint_modules() -> list[ModuleType]:
+    names = dict.fromkeys(b.import_name for b in current_app.blueprints.values())
+    return [sys.modules[n] for n in names if n in sys.modules]
+
+
 @bp.get("/openapi.json")
-def openapi_json() -> Any:
-    return jsonify(document(current_app.config["PUBLIC_BASE_URL"]))
+def openapijson_ref() -> Any:
+    return jsonify(document(current_app.config["PUBLIC_BASE_URL"], blueprint_modules()))
