@@ -50,8 +50,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.exempt(api.bp)  # bearer-token calls; cookie-authenticated calls are checked in web.py
     csrf.exempt(api.health_bp)
 
-    from tracking import openapi
+    from tracking import api_checkpoints, openapi
+    from webhooks import http as webhooks_http
 
+    app.register_blueprint(api_checkpoints.bp)
+    csrf.exempt(api_checkpoints.bp)
+    app.register_blueprint(webhooks_http.bp)
+    csrf.exempt(webhooks_http.bp)  # signed by the courier, no cookies
     app.register_blueprint(openapi.bp)
     register_error_handlers(app)
 

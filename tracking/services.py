@@ -349,6 +349,9 @@ def ensure_shipment(
         item_id,
         {"dossier": dossier.code, "direction": data.direction, "courier": courier.code},
     )
+    from tracking.checkpoints import apply_pending  # checkpoints builds on this module
+
+    apply_pending(session, shipment, now)  # a courier may have reported it before we knew it
     return shipment, True
 
 

@@ -1,0 +1,400 @@
+"""The one write path for checkpoints, whatever their source: a postal scan, a courier webhook,
+a signed handover or a command.
+
+``record_checkpoint`` validates the event against the vocabulary and the shipment's direction,
+stores it with its source, actor, place and the time it happened, derives the shipment's and the
+dossier's status from all of their checkpoints ordered by when they happened, and writes the
+audit rows and the outbound events in the caller's transaction. An event that breaks the rules
+is stored flagged for review (and left out of the status), never dropped. Checkpoints for items
+not registered yet are held (``PendingCheckpoint``) and applied, in order, when the shipment
+appears.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from labels import s10
+from tracking import appointment, status
+from tracking.errors import NotFound, Unprocessable, ValidationFailed
+from tracking.models import Checkpoint, Courier, Dossier, PendingCheckpoint, Shipment
+from tracking.services import audit, center_tz, emit, get_center, iso, work_calendar
+
+SOURCES = ("scan", "webhook", "handover", "command")
+UNRECOGNIZED = "unrecognized"  # stored event of a courier code that no map knows
+SCAN_REPEAT_WINDOW = timedelta(minutes=1)  # CONTRACT.md: the same scan twice within a minute
+FUTURE_SLACK = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class CheckpointIn:
+    """A checkpoint as any source reports it (times aware)."""
+
+    item_id: str
+    event: str | None
+    occurred_at: datetime
+    source: str
+    actor: str
+    location_name: str | None = None
+    location_code: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    note: str | None = None
+    raw_code: str | None = None
+    flags: tuple[str, ...] = ()
+    receipt_id: int | None = None
+
+
+@dataclass
+class Recorded:
+    checkpoint: Checkpoint
+    created: bool  # False: the same checkpoint was already stored (a duplicate)
+    changes: dict[str, Any] = field(default_factory=dict)
+
+
+class RuleBroken(Unprocessable):
+    """The event does not fit the shipment (scans are refused; other sources are flagged)."""
+
+
+def lock_shipment(session: Session, item_id: str) -> Shipment | None:
+    """The shipment, row-locked on PostgreSQL so that two checkpoints derive status in turn."""
+    return session.scalars(
+        select(Shipment)
+        .where(Shipment.item_id == s10.normalize(item_id))
+        .with_for_update(of=Shipment)
+        .execution_options(populate_existing=True)
+    ).first()
+
+
+def problems(shipment: Shipment, cp: CheckpointIn, now: datetime) -> list[str]:
+    """Why an event does not fit: empty when it does."""
+    out: list[str] = []
+    if cp.event is None:
+        out.append(f"unknown courier code {cp.raw_code!r}")
+    elif cp.event not in status.EVENTS:
+        out.append(f"unknown event {cp.event!r}")
+    elif not status.valid_for_direction(shipment.direction, cp.event):
+        out.append(f"{cp.event} does not happen to an {shipment.direction} shipment")
+    if cp.occurred_at > now + FUTURE_SLACK:
+        out.append("time is in the future")
+    return out
+
+
+def _happened(checkpoints: list[Checkpoint]) -> list[status.Happened]:
+    return [
+        status.Happened(c.event, c.occurred_at, c.id or 0) for c in checkpoints if not c.flagged
+    ]
+
+
+def record_checkpoint(
+    session: Session,
+    cp: CheckpointIn,
+    *,
+    now: datetime,
+    strict: bool = False,
+    shipment: Shipment | None = None,
+) -> Recorded:
+    """Store a checkpoint and derive statuses. ``strict`` (scans): a rule broken is an error
+    instead of a flagged row. Raises NotFound for an unknown item (callers that hold orphans
+    check first)."""
+    if cp.source not in SOURCES:
+        raise ValueError(f"unknown source {cp.source!r}")
+    if cp.occurred_at.tzinfo is None:
+        raise ValidationFailed("occurred_at must carry its time zone", field="occurred_at")
+    shipment = shipment or lock_shipment(session, cp.item_id)
+    if shipment is None:
+        raise NotFound(f"no shipment with item id {cp.item_id!r}", field="item_id")
+
+    issues = problems(shipment, cp, now)
+    if issues and strict:
+        field_name = "occurred_at" if "future" in issues[0] else "event"
+        raise RuleBroken(issues[0], field=field_name, code="rule_broken")
+    event = cp.event if cp.event in status.EVENTS else UNRECOGNIZED
+
+    existing = _duplicate(session, shipment, event, cp)
+    if existing is not None:
+        return Recorded(existing, created=False)
+
+    happened = _happened(list(shipment.checkpoints))
+    previous_status = shipment.status
+    if (
+        not issues
+        and event not in status.TERMINAL_EVENTS
+        and previous_status in (status.TERMINAL_EVENTS)
+    ):
+        terminal_at = max(
+            (h.occurred_at for h in happened if h.event in status.TERMINAL_EVENTS), default=None
+        )
+        if terminal_at is not None and cp.occurred_at > terminal_at:
+            issues.append(f"{event} after the shipment ended ({previous_status})")
+    flags = list(cp.flags)
+    row = Checkpoint(
+        shipment=shipment,
+        event=event,
+        occurred_at=cp.occurred_at,
+        recorded_at=now,
+        source=cp.source,
+        actor=cp.actor,
+        location_name=cp.location_name,
+        location_code=cp.location_code,
+        lat=cp.lat,
+        lon=cp.lon,
+        note=cp.note,
+        raw_code=cp.raw_code,
+        flagged=bool(issues),
+        flag_reason="; ".join([*issues, *flags])[:255] or None,
+        receipt_id=cp.receipt_id,
+    )
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:  # the same event reported at the same moment by another source
+        session.expire(shipment, ["checkpoints"])
+        again = _duplicate(session, shipment, event, cp)
+        if again is None:
+            raise
+        return Recorded(again, created=False)
+
+    changes = _derive(session, shipment, row, now)
+    emit(
+        session,
+        now,
+        "shipment.checkpoint",
+        shipment.dossier.code,
+        checkpoint_payload(shipment, row),
+    )
+    _after_checkpoint(session, shipment, row, now)
+    return Recorded(row, created=True, changes=changes)
+
+
+def _duplicate(
+    session: Session, shipment: Shipment, event: str, cp: CheckpointIn
+) -> Checkpoint | None:
+    for c in shipment.checkpoints:
+        if c.event != event:
+            continue
+        if c.occurred_at == cp.occurred_at and (event != UNRECOGNIZED or c.raw_code == cp.raw_code):
+            return c
+        if (
+            cp.source == "scan"
+            and c.source == "scan"
+            and abs(c.occurred_at - cp.occurred_at) < SCAN_REPEAT_WINDOW
+        ):
+            return c
+    return None
+
+
+def _derive(session: Session, shipment: Shipment, row: Checkpoint, now: datetime) -> dict[str, Any]:
+    """New statuses of the shipment and its dossier, with audit rows and events for changes."""
+    changes: dict[str, Any] = {}
+    new_status = status.derive_status(_happened(list(shipment.checkpoints)))
+    actor = row.actor or row.source
+    if new_status != shipment.status:
+        audit(
+            session,
+            now,
+            actor,
+            "shipment.status",
+            "shipment",
+            shipment.item_id,
+            {"from": shipment.status, "to": new_status, "checkpoint": row.id, "source": row.source},
+        )
+        changes["shipment"] = (shipment.status, new_status)
+        shipment.status = new_status
+        shipment.updated_at = now
+
+    dossier = shipment.dossier
+    by_dir = {s.direction: _happened(list(s.checkpoints)) for s in dossier.shipments}
+    new_dossier_status = status.dossier_status(by_dir.get("inbound"), by_dir.get("outbound"))
+    if row.event == "received_by_center" and not row.flagged:
+        _fix_receipt(session, dossier, now)
+    if new_dossier_status != dossier.status:
+        audit(
+            session,
+            now,
+            actor,
+            "dossier.status",
+            "dossier",
+            dossier.code,
+            {"from": dossier.status, "to": new_dossier_status, "checkpoint": row.id},
+        )
+        emit(
+            session,
+            now,
+            "dossier.status",
+            dossier.code,
+            {
+                "code": dossier.code,
+                "status": new_dossier_status,
+                "previous": dossier.status,
+                "due_at": iso(dossier.due_at, center_tz(get_center(session))),
+            },
+        )
+        changes["dossier"] = (dossier.status, new_dossier_status)
+        dossier.status = new_dossier_status
+    dossier.updated_at = now
+    return changes
+
+
+def _fix_receipt(session: Session, dossier: Dossier, now: datetime) -> None:
+    """The legal clock starts when the center receives the dossier (Decision 45/2016, Art. 6):
+    the earliest receipt fixes ``received_at`` and the appointment ``due_at``."""
+    receipts = [
+        c.occurred_at
+        for s in dossier.shipments
+        if s.direction == "inbound"
+        for c in s.checkpoints
+        if c.event == "received_by_center" and not c.flagged
+    ]
+    first = min(receipts)
+    if dossier.received_at == first:
+        return
+    center = get_center(session)
+    cal = work_calendar(session, center)
+    dossier.received_at = first
+    dossier.due_at = appointment.due_at(
+        first, dossier.processing_half_days / 2, cal, center_tz(center)
+    )
+    audit(
+        session,
+        now,
+        "system",
+        "dossier.received",
+        "dossier",
+        dossier.code,
+        {"received_at": first.isoformat(), "due_at": dossier.due_at.isoformat()},
+    )
+
+
+def _after_checkpoint(session: Session, shipment: Shipment, row: Checkpoint, now: datetime) -> None:
+    """Let the estimate learn from the checkpoint (lane times, facts replacing expectations)."""
+    try:
+        from tracking import estimating
+    except ImportError:  # pragma: no cover - the estimating service is optional
+        return
+    hook = getattr(estimating, "on_checkpoint", None)
+    if hook is not None and not row.flagged:
+        hook(session, shipment, row, now)
+
+
+def checkpoint_payload(shipment: Shipment, c: Checkpoint) -> dict[str, Any]:
+    return {
+        "item_id": shipment.item_id,
+        "dossier_code": shipment.dossier.code,
+        "direction": shipment.direction,
+        "event": c.event,
+        "occurred_at": c.occurred_at.isoformat(),
+        "location": (
+            {"name": c.location_name, "code": c.location_code, "lat": c.lat, "lon": c.lon}
+            if (c.location_name or c.location_code or c.lat is not None)
+            else None
+        ),
+        "source": c.source,
+        "status": shipment.status,
+        "flagged": c.flagged,
+    }
+
+
+def checkpoint_dict(c: Checkpoint, tz: Any) -> dict[str, Any]:
+    sh = c.shipment
+    return {
+        "id": c.id,
+        "item_id": sh.item_id,
+        "dossier_code": sh.dossier.code,
+        "direction": sh.direction,
+        "event": c.event,
+        "label": status.label(c.event),
+        "occurred_at": iso(c.occurred_at, tz),
+        "recorded_at": iso(c.recorded_at, tz),
+        "source": c.source,
+        "actor": c.actor,
+        "location": c.location_name,
+        "lat": c.lat,
+        "lon": c.lon,
+        "note": c.note,
+        "flagged": c.flagged,
+        "flag_reason": c.flag_reason,
+        "shipment_status": sh.status,
+        "dossier_status": sh.dossier.status,
+    }
+
+
+# ── checkpoints for items not registered yet ────────────────────────────────────────────────
+def hold(session: Session, courier_id: int, cp: CheckpointIn, now: datetime) -> PendingCheckpoint:
+    row = PendingCheckpoint(
+        item_id=s10.normalize(cp.item_id),
+        courier_id=courier_id,
+        receipt_id=cp.receipt_id,
+        event=cp.event,
+        raw_code=cp.raw_code,
+        occurred_at=cp.occurred_at,
+        location={
+            "name": cp.location_name,
+            "code": cp.location_code,
+            "lat": cp.lat,
+            "lon": cp.lon,
+        },
+        note=cp.note,
+        flags=list(cp.flags),
+        created_at=now,
+    )
+    session.add(row)
+    return row
+
+
+def apply_pending(session: Session, shipment: Shipment, now: datetime) -> int:
+    """Apply the held checkpoints of a shipment that has just been registered, in order."""
+    from courier.adapters import InboundCheckpoint, for_direction
+
+    rows = session.scalars(
+        select(PendingCheckpoint)
+        .where(
+            PendingCheckpoint.item_id == shipment.item_id, PendingCheckpoint.applied_at.is_(None)
+        )
+        .order_by(PendingCheckpoint.occurred_at, PendingCheckpoint.id)
+    ).all()
+    for p in rows:
+        loc = p.location or {}
+        event = p.event
+        if event is not None:
+            remapped = for_direction(
+                InboundCheckpoint(
+                    item_id=p.item_id,
+                    event=event,
+                    occurred_at=p.occurred_at,
+                    raw_code=p.raw_code or "",
+                    flags=tuple(p.flags or ()),
+                ),
+                shipment.direction,
+            )
+            event = remapped.event
+        courier = session.get(Courier, p.courier_id)
+        record_checkpoint(
+            session,
+            CheckpointIn(
+                item_id=p.item_id,
+                event=event,
+                occurred_at=p.occurred_at,
+                source="webhook",
+                actor=f"courier:{courier.code if courier else p.courier_id}",
+                location_name=loc.get("name"),
+                location_code=loc.get("code"),
+                lat=loc.get("lat"),
+                lon=loc.get("lon"),
+                note=p.note,
+                raw_code=p.raw_code,
+                flags=tuple(p.flags or ()),
+                receipt_id=p.receipt_id,
+            ),
+            now=now,
+            shipment=shipment,
+        )
+        p.applied_at = now
+    return len(rows)

@@ -1,0 +1,154 @@
+"""Courier webhooks in: idempotency by ``webhook-id``, the raw body stored, the courier's
+adapter, and the hand-off to the one checkpoint write path.
+
+Errors (mapped once by the web layer)::
+
+    WebhookError (400)
+    ├── MalformedWebhook (400)   the body cannot be read (stored, status "malformed")
+    └── AllFlagged (422)          nothing in the body fits (stored, checkpoints flagged)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from courier.adapters import (
+    AdapterError,
+    InboundCheckpoint,
+    MalformedPayload,
+    for_direction,
+    get_adapter,
+)
+from tracking.checkpoints import CheckpointIn, hold, lock_shipment, record_checkpoint
+from tracking.errors import TrackingError, Unprocessable
+from tracking.models import Courier, WebhookReceipt
+
+KEPT_HEADERS = ("webhook-id", "webhook-timestamp", "content-type", "user-agent", "content-length")
+
+
+class WebhookError(TrackingError):
+    status = 400
+    code = "malformed"
+
+
+class MalformedWebhook(WebhookError):
+    """The body cannot be read by the courier's adapter."""
+
+
+class AllFlagged(Unprocessable):
+    """Every checkpoint of the body broke a rule (unknown event, wrong direction)."""
+
+
+@dataclass
+class Outcome:
+    status: str  # accepted | duplicate
+    receipt_id: int | None = None
+    applied: int = 0
+    duplicates: int = 0
+    held: int = 0
+    flagged: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"status": self.status}
+        if self.status == "accepted":
+            out |= {"applied": self.applied, "held": self.held, "duplicates": self.duplicates}
+            if self.flagged:
+                out["flagged"] = self.flagged
+        return out
+
+
+def store_receipt(
+    session: Session,
+    courier: Courier,
+    msg_id: str,
+    headers: dict[str, str],
+    body: bytes,
+    now: datetime,
+) -> WebhookReceipt | None:
+    """The raw request, stored; None when this ``webhook-id`` was already received."""
+    kept = {k: v for k, v in ((k.lower(), v) for k, v in headers.items()) if k in KEPT_HEADERS}
+    receipt = WebhookReceipt(
+        courier_id=courier.id,
+        webhook_id=msg_id,
+        received_at=now,
+        headers=kept,
+        body=body,
+        status="received",
+    )
+    try:
+        with session.begin_nested():
+            session.add(receipt)
+            session.flush()
+    except IntegrityError:
+        return None
+    return receipt
+
+
+def _to_in(cp: InboundCheckpoint, courier: Courier, receipt_id: int) -> CheckpointIn:
+    loc = cp.location or {}
+    lat, lon = loc.get("lat"), loc.get("lon")
+    return CheckpointIn(
+        item_id=cp.item_id,
+        event=cp.event,
+        occurred_at=cp.occurred_at,
+        source="webhook",
+        actor=f"courier:{courier.code}",
+        location_name=loc.get("name"),
+        location_code=loc.get("code"),
+        lat=float(lat) if isinstance(lat, int | float) else None,
+        lon=float(lon) if isinstance(lon, int | float) else None,
+        note=cp.note,
+        raw_code=cp.raw_code[:64] if cp.raw_code else None,
+        flags=cp.flags,
+        receipt_id=receipt_id,
+    )
+
+
+def process_receipt(
+    session: Session, courier: Courier, receipt: WebhookReceipt, now: datetime
+) -> Outcome:
+    """Parse with the courier's adapter and record each checkpoint, oldest first."""
+    try:
+        parsed = get_adapter(courier.adapter)(receipt.body)
+    except MalformedPayload as exc:
+        raise MalformedWebhook(exc.message, field=exc.field) from exc
+    except AdapterError as exc:
+        raise MalformedWebhook(str(exc)) from exc
+    if not parsed:
+        raise MalformedWebhook("the body holds no checkpoint", field="data")
+
+    out = Outcome("accepted", receipt_id=receipt.id)
+    for cp in sorted(parsed, key=lambda c: c.occurred_at):
+        shipment = lock_shipment(session, cp.item_id)
+        if shipment is None:
+            hold(session, courier.id, _to_in(cp, courier, receipt.id), now)
+            out.held += 1
+            continue
+        cp = for_direction(cp, shipment.direction)
+        rec = record_checkpoint(
+            session, _to_in(cp, courier, receipt.id), now=now, shipment=shipment
+        )
+        if not rec.created:
+            out.duplicates += 1
+        elif rec.checkpoint.flagged:
+            out.flagged.append(f"{cp.item_id}: {rec.checkpoint.flag_reason}")
+        else:
+            out.applied += 1
+    receipt.status = "applied" if not out.flagged else "flagged"
+    return out
+
+
+def refuse_if_all_flagged(out: Outcome) -> None:
+    """After the commit: a body of which nothing fits is answered 422 (it is kept all the same,
+    with its checkpoints flagged for review)."""
+    if out.flagged and not (out.applied or out.held or out.duplicates):
+        raise AllFlagged(
+            "nothing in the body fits: " + "; ".join(out.flagged)[:500],
+            field="data.event",
+            code="rule_broken",
+        )
