@@ -135,7 +135,7 @@ def record_checkpoint(
             issues.append(f"{event} after the shipment ended ({previous_status})")
     flags = list(cp.flags)
     row = Checkpoint(
-        shipment=shipment,
+        shipment_id=shipment.id,
         event=event,
         occurred_at=cp.occurred_at,
         recorded_at=now,
@@ -161,6 +161,7 @@ def record_checkpoint(
         if again is None:
             raise
         return Recorded(again, created=False)
+    shipment.checkpoints.append(row)
 
     changes = _derive(session, shipment, row, now)
     emit(

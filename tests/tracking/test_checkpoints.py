@@ -1,0 +1,232 @@
+"""The one write path: a dossier's whole life through scans, webhooks and handovers, and the
+same end state whatever the order and duplication of arrivals."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from flask import Flask
+from flask.testing import FlaskClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select
+
+from tests.conftest import FIXED_NOW
+from tests.support import generic_body, generic_courier, register, send
+from tracking.checkpoints import CheckpointIn, record_checkpoint
+from tracking.models import Checkpoint, Dossier, Shipment
+from tracking.schemas import DossierIn, ShipmentIn
+from tracking.services import ensure_shipment, register_dossier
+
+Headers = Callable[[str], dict[str, str]]
+T0 = FIXED_NOW - timedelta(days=3)
+
+INBOUND = ["picked_up", "at_post_office", "in_transit", "handed_to_center", "received_by_center"]
+OUTBOUND = [
+    "result_ready",
+    "handed_to_courier",
+    "in_transit",
+    "at_post_office",
+    "out_for_delivery",
+    "delivered",
+]
+
+
+def test_the_whole_life_of_a_both_dossier_through_all_three_sources(
+    app: Flask, client: FlaskClient, token: Headers, now_holder: dict
+) -> None:
+    secret = generic_courier(app)
+    center, postal = token("center"), token("postal")
+    d = register(
+        client, center, service="both", courier="ghn", submitted_at="2026-11-25T08:00:00+07:00"
+    )
+    code, inbound = d["code"], d["shipments"][0]["item_id"]
+
+    def at(hours: float) -> str:
+        return (T0 + timedelta(hours=hours)).isoformat()
+
+    # the post's scans and the courier's own system
+    assert (
+        client.post(
+            "/api/v1/scans",
+            json={"item_id": inbound, "event": "picked_up", "occurred_at": at(0)},
+            headers=postal,
+        ).status_code
+        == 201
+    )
+    r = send(
+        client,
+        secret,
+        "w1",
+        generic_body((inbound, "at_post_office", at(2)), (inbound, "in_transit", at(3))),
+        courier="ghn",
+    )
+    assert r.status_code == 200 and r.json["applied"] == 2
+    # the signed handover at the center's counter
+    hid = client.post(
+        "/api/v1/handovers",
+        json={"kind": "to_center", "courier": "ghn", "item_ids": [inbound]},
+        headers=postal,
+    ).json["id"]
+    c = client.post(
+        f"/api/v1/handovers/{hid}/confirm",
+        json={"scanned": [inbound], "received_by": "Cán bộ tiếp nhận"},
+        headers=center,
+    )
+    assert c.json["matched"] == [inbound]
+    got = client.get(f"/api/v1/dossiers/{code}", headers=center).json
+    assert got["status"] == "received_by_center"
+    assert got["received_at"] == "2026-11-28T10:00:00+07:00" and got["due_at"]
+
+    outbound = client.post(
+        f"/api/v1/dossiers/{code}/shipments", json={"direction": "outbound"}, headers=center
+    ).json["item_id"]
+    assert (
+        client.post(
+            "/api/v1/scans", json={"item_id": outbound, "event": "result_ready"}, headers=center
+        ).status_code
+        == 201
+    )
+    hid = client.post(
+        "/api/v1/handovers",
+        json={"kind": "to_courier", "courier": "ghn", "item_ids": [outbound]},
+        headers=center,
+    ).json["id"]
+    assert client.post(
+        f"/api/v1/handovers/{hid}/confirm",
+        json={"scanned": [outbound], "received_by": "Bưu tá Lô Văn Pó"},
+        headers=postal,
+    ).json["matched"] == [outbound]
+    now_holder["now"] = FIXED_NOW + timedelta(hours=3)
+    later = (FIXED_NOW + timedelta(hours=2)).isoformat()
+    r = send(
+        client,
+        secret,
+        "w2",
+        generic_body((outbound, "out_for_delivery", later)),
+        at=now_holder["now"],
+        courier="ghn",
+    )
+    assert r.status_code == 200, r.json
+    r = client.post(
+        "/api/v1/scans", json={"item_id": outbound, "event": "delivered"}, headers=postal
+    )
+    assert r.status_code == 201
+    # a courier's late report of an earlier moment joins the timeline, the status stays
+    r = send(
+        client,
+        secret,
+        "w3",
+        generic_body((outbound, "in_transit", at(71))),
+        at=now_holder["now"],
+        courier="ghn",
+    )
+    assert r.status_code == 200 and r.json["applied"] == 1
+    got = client.get(f"/api/v1/dossiers/{code}", headers=center).json
+    assert got["status"] == "delivered"
+    events = [(t["event"], t["source"]) for t in got["timeline"]]
+    assert ("picked_up", "scan") in events and ("at_post_office", "webhook") in events
+    assert ("received_by_center", "handover") in events
+    assert ("handed_to_courier", "handover") in events and ("delivered", "scan") in events
+
+
+def _new_dossier(app: Flask) -> str:
+    with app.extensions["tracking.sessionmaker"]() as s:
+        d = register_dossier(
+            s,
+            DossierIn.model_validate(
+                {
+                    "processing_days": 1,
+                    "service": "both",
+                    "applicant": {
+                        "name": "Vi Thị Mai",
+                        "phone": "0912345678",
+                        "address": "Xã Mường Xén, Nghệ An",
+                    },
+                    "submitted_at": T0.isoformat(),
+                }
+            ),
+            actor="test",
+            now=FIXED_NOW,
+        )
+        ensure_shipment(s, d, ShipmentIn(direction="outbound"), actor="test", now=FIXED_NOW)
+        s.commit()
+        return d.code
+
+
+def _events(app: Flask, code: str) -> list[CheckpointIn]:
+    with app.extensions["tracking.sessionmaker"]() as s:
+        d = s.scalars(select(Dossier).where(Dossier.code == code)).one()
+        items = {sh.direction: sh.item_id for sh in d.shipments}
+    out = []
+    for i, e in enumerate(INBOUND):
+        out.append(CheckpointIn(items["inbound"], e, T0 + timedelta(hours=i), "webhook", "t"))
+    for i, e in enumerate(OUTBOUND):
+        out.append(CheckpointIn(items["outbound"], e, T0 + timedelta(hours=20 + i), "webhook", "t"))
+    return out
+
+
+def _apply(app: Flask, events: list[CheckpointIn]) -> None:
+    for ev in events:  # one transaction per arrival, as requests do
+        with app.extensions["tracking.sessionmaker"]() as s:
+            record_checkpoint(s, ev, now=FIXED_NOW)
+            s.commit()
+
+
+def _state(app: Flask, code: str) -> tuple:
+    with app.extensions["tracking.read_sessionmaker"]() as s:
+        d = s.scalars(select(Dossier).where(Dossier.code == code)).one()
+        n = s.scalar(
+            select(func.count())
+            .select_from(Checkpoint)
+            .join(Shipment)
+            .where(Shipment.dossier_id == d.id)
+        )
+        flagged = s.scalar(
+            select(func.count())
+            .select_from(Checkpoint)
+            .join(Shipment)
+            .where(Shipment.dossier_id == d.id, Checkpoint.flagged.is_(True))
+        )
+        return (
+            d.status,
+            tuple(sorted((sh.direction, sh.status) for sh in d.shipments)),
+            d.received_at,
+            d.due_at,
+            n,
+            flagged,
+        )
+
+
+def test_reverse_order_ends_in_the_same_state(app: Flask) -> None:
+    a, b = _new_dossier(app), _new_dossier(app)
+    _apply(app, _events(app, a))
+    _apply(app, list(reversed(_events(app, b))))
+    sa, sb = _state(app, a), _state(app, b)
+    assert sa == sb
+    assert sa[0] == "delivered" and sa[4] == len(INBOUND) + len(OUTBOUND) and sa[5] == 0
+    assert sa[2] == T0 + timedelta(hours=4)  # received_by_center
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+def test_any_interleaving_and_duplication_ends_in_the_same_state(
+    app: Flask, data: st.DataObject
+) -> None:
+    reference = _new_dossier(app)
+    _apply(app, _events(app, reference))
+    expected = _state(app, reference)
+
+    code = _new_dossier(app)
+    events = _events(app, code)
+    dupes = data.draw(st.lists(st.sampled_from(events), max_size=10), label="duplicates")
+    order = data.draw(st.permutations(events + dupes), label="arrival order")
+    _apply(app, list(order))
+    got = _state(app, code)
+    assert got[0] == expected[0] and got[1] == expected[1]
+    assert got[2:] == expected[2:]
