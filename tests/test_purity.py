@@ -20,6 +20,8 @@ PURE = [
     "tracking.workdays",
     "tracking.appointment",
     "tracking.estimate",
+    "tracking.estimate_batch",
+    "webhooks.signature",
     "labels.s10",
     "courier.geography",
     "courier.transit",

@@ -8,6 +8,7 @@ from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
 
 from tracking import services
+from tracking.estimating import EstimateSettings
 from tracking.openapi import json_ref, op
 from tracking.schemas import DossierIn, ShipmentIn
 from tracking.web import db, now, parse, principal, roles
@@ -72,6 +73,7 @@ def register_dossier() -> Any:
         now=now(),
         default_courier=current_app.config["DEFAULT_COURIER"],
         session_hours=current_app.config.get("SESSION_HOURS"),
+        estimates=EstimateSettings.from_config(current_app.config),
     )
     session.commit()
     dossier = services.find_dossier(session, dossier.code)

@@ -41,12 +41,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.after_request(touch_token)
 
     csrf.init_app(app)
-    from tracking import api, views
+    from tracking import api, api_estimate, api_labels, views
 
     views.login_manager.init_app(app)
     app.register_blueprint(api.health_bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(views.bp)
+    app.register_blueprint(api_estimate.bp)
+    csrf.exempt(api_estimate.bp)  # like api.bp: bearer tokens; cookie callers checked in web.py
+    app.register_blueprint(api_labels.bp)
+    csrf.exempt(api_labels.bp)  # bearer tokens; cookie callers are checked in web.py
     csrf.exempt(api.bp)  # bearer-token calls; cookie-authenticated calls are checked in web.py
     csrf.exempt(api.health_bp)
 

@@ -17,8 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from labels import s10
 from tracking import appointment, status
@@ -63,12 +62,19 @@ class RuleBroken(Unprocessable):
 
 
 def lock_shipment(session: Session, item_id: str) -> Shipment | None:
-    """The shipment, row-locked on PostgreSQL so that two checkpoints derive status in turn."""
+    """The shipment, row-locked (PostgreSQL; SQLite has one writer) so that the checkpoints of
+    one shipment are recorded and derived in turn; loaded with its dossier and every
+    checkpoint of the dossier, which the status rules need."""
     return session.scalars(
         select(Shipment)
         .where(Shipment.item_id == s10.normalize(item_id))
+        .options(
+            joinedload(Shipment.dossier, innerjoin=True)
+            .selectinload(Dossier.shipments)
+            .selectinload(Shipment.checkpoints),
+            selectinload(Shipment.checkpoints),
+        )
         .with_for_update(of=Shipment)
-        .execution_options(populate_existing=True)
     ).first()
 
 
@@ -151,17 +157,11 @@ def record_checkpoint(
         flag_reason="; ".join([*issues, *flags])[:255] or None,
         receipt_id=cp.receipt_id,
     )
-    try:
-        with session.begin_nested():
-            session.add(row)
-            session.flush()
-    except IntegrityError:  # the same event reported at the same moment by another source
-        session.expire(shipment, ["checkpoints"])
-        again = _duplicate(session, shipment, event, cp)
-        if again is None:
-            raise
-        return Recorded(again, created=False)
+    # No race to guard: the shipment row is locked, so no other transaction adds a checkpoint
+    # to it before this one commits (the unique constraint stays as the last line of defence).
+    session.add(row)
     shipment.checkpoints.append(row)
+    session.flush()
 
     changes = _derive(session, shipment, row, now)
     emit(

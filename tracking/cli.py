@@ -17,7 +17,7 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracking import accounts, couriers, seed
+from tracking import accounts, cli_estimate, couriers, seed
 from tracking.errors import TrackingError
 from tracking.models import CalendarOverride
 
@@ -51,6 +51,8 @@ def prepare_database(app: Flask) -> dict[str, int]:
 
 
 def init_app(app: Flask) -> None:
+    from tracking import cli_webhooks  # it builds on this module's transaction()
+
     for cmd in (
         create_user,
         create_token,
@@ -59,6 +61,8 @@ def init_app(app: Flask) -> None:
         calendar_group,
         import_procedures,
         seed_command,
+        *cli_estimate.COMMANDS,
+        *cli_webhooks.COMMANDS,
     ):
         app.cli.add_command(cmd)
 

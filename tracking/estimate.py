@@ -57,11 +57,16 @@ class EstimateError(ValueError):
 
 
 class CommuneLike(Protocol):
-    code: str
-    name: str
-    lat: float
-    lon: float
-    province_code: str
+    @property
+    def code(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def lat(self) -> float: ...
+    @property
+    def lon(self) -> float: ...
+    @property
+    def province_code(self) -> str: ...
 
 
 @dataclass(frozen=True)

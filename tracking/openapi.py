@@ -158,7 +158,10 @@ def document(server_url: str, modules: list[ModuleType] | None = None) -> dict[s
     paths = {}
     for path, ops in sorted(all_paths.items()):
         params = _path_params(path)
-        paths[path] = {m: ({**o, "parameters": params} if params else o) for m, o in ops.items()}
+        paths[path] = {
+            m: ({**o, "parameters": [*params, *o.get("parameters", [])]} if params else o)
+            for m, o in ops.items()
+        }
     return {
         "openapi": "3.1.0",
         "info": {

@@ -14,6 +14,7 @@ from tracking import reference
 from tracking.appointment import AppointmentError, half_days
 from tracking.errors import ValidationFailed
 from tracking.models import CalendarOverride, Center, Courier, Department, Procedure, SerialRange
+from tracking.transit_data import seed_transit_tables
 from tracking.workdays import OVERRIDES
 
 
@@ -83,6 +84,7 @@ def seed_reference(session: Session, now: datetime) -> dict[str, int]:
             )
             added["calendar"] += 1
     session.flush()
+    added["transit_tables"] = seed_transit_tables(session, now)
     return added
 
 

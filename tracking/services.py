@@ -41,9 +41,14 @@ FUTURE_SLACK = timedelta(minutes=10)  # clocks of scanners and integrators drift
 
 # ── reference lookups ────────────────────────────────────────────────────────────────────────
 def get_center(session: Session) -> Center:
+    """The center (one per installation), looked up once per session."""
+    center = session.info.get("center")
+    if center is not None and center in session:
+        return center
     center = session.scalars(select(Center).order_by(Center.id).limit(1)).first()
     if center is None:
         raise NotFound("no center is configured: run `python run.py seed`")
+    session.info["center"] = center
     return center
 
 
@@ -218,6 +223,7 @@ def register_dossier(
     now: datetime,
     default_courier: str = "vnpost",
     session_hours: str | None = None,
+    estimates: Any = None,  # tracking.estimating.EstimateSettings (road factor, lane window)
 ) -> Dossier:
     center = get_center(session)
     tz = center_tz(center)
@@ -281,6 +287,13 @@ def register_dossier(
         created_at=now,
         updated_at=now,
     )
+    from dataclasses import replace
+
+    from tracking.estimating import EstimateSettings, place_dossier  # estimating imports us
+
+    # Commune, distance and estimate; an address that cannot be placed is a 422.
+    settings = replace(estimates or EstimateSettings(), session_hours=session_hours)
+    place_dossier(session, dossier, now, settings=settings)
     session.add(dossier)
     try:
         with session.begin_nested():

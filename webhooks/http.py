@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from tracking.couriers import valid_secrets
 from tracking.errors import NotFound, Unauthorized
@@ -54,11 +54,15 @@ OPENAPI_SCHEMAS = {
 @bp.post("/<courier_code>")
 def receive(courier_code: str) -> Any:
     session = db()
-    courier = session.scalars(
-        select(Courier)
-        .where(Courier.code == courier_code, Courier.active.is_(True))
-        .options(selectinload(Courier.secrets))
-    ).first()
+    courier = (
+        session.scalars(
+            select(Courier)
+            .where(Courier.code == courier_code, Courier.active.is_(True))
+            .options(joinedload(Courier.secrets))
+        )
+        .unique()
+        .first()
+    )
     if courier is None:
         raise NotFound(f"no courier {courier_code!r}")
     request.max_content_length = current_app.config["WEBHOOK_MAX_BYTES"]
@@ -70,32 +74,40 @@ def receive(courier_code: str) -> Any:
     except signature.SignatureError as exc:
         raise Unauthorized(str(exc), code="bad_signature") from exc
 
-    receipt = inbound.store_receipt(session, courier, msg_id, dict(request.headers), body, at)
-    if receipt is None:
+    headers = dict(request.headers)
+    try:
+        parsed = inbound.parse(courier, body)
+    except inbound.MalformedWebhook as exc:
+        # A signed body is kept before the answer, even one that cannot be read.
+        inbound.store_receipt(
+            session, courier, msg_id, headers, body, at, "malformed", str(exc)[:2000]
+        )
+        session.commit()
+        raise
+    receipt_id = inbound.store_receipt(session, courier, msg_id, headers, body, at)
+    if receipt_id is None:
         session.rollback()
         return jsonify(inbound.Outcome("duplicate").to_dict())
+    courier_id = courier.id  # a rollback expires the ORM objects
     try:
-        with session.begin_nested():
-            outcome = inbound.process_receipt(session, courier, receipt, at)
-    except inbound.MalformedWebhook as exc:
-        receipt.status, receipt.error = "malformed", str(exc)[:2000]
-        session.commit()  # the body is kept before the answer
-        raise
+        outcome = inbound.process(session, courier, receipt_id, parsed, at)
+        session.commit()
     except Exception:
         session.rollback()
-        _keep_failed(courier, msg_id, dict(request.headers), body)
+        session.close()  # and nothing may begin again on this session's connection
+        _keep_failed(courier_id, msg_id, headers, body)
         raise
-    session.commit()
     inbound.refuse_if_all_flagged(outcome)
     return jsonify(outcome.to_dict())
 
 
-def _keep_failed(courier: Courier, msg_id: str, headers: dict[str, str], body: bytes) -> None:
-    """A bug while applying must not lose the body: store it for `webhooks reprocess`."""
+def _keep_failed(courier_id: int, msg_id: str, headers: dict[str, str], body: bytes) -> None:
+    """A bug while applying must not lose the body: it is stored with status "error", to be
+    applied again with `python run.py webhooks reprocess`."""
     maker = current_app.extensions["tracking.sessionmaker"]
     with maker() as s:
-        receipt = inbound.store_receipt(s, s.merge(courier), msg_id, headers, body, now())
-        if receipt is not None:
-            receipt.status = "error"
-        s.commit()
-    log.exception("webhook %s from %s failed while applying; body kept", msg_id, courier.code)
+        courier = s.get(Courier, courier_id)
+        if courier is not None:
+            inbound.store_receipt(s, courier, msg_id, headers, body, now(), "error")
+            s.commit()
+    log.exception("webhook %s failed while applying; body kept", msg_id)

@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from courier.adapters import (
@@ -69,24 +71,46 @@ def store_receipt(
     headers: dict[str, str],
     body: bytes,
     now: datetime,
-) -> WebhookReceipt | None:
-    """The raw request, stored; None when this ``webhook-id`` was already received."""
+    status: str = "applied",
+    error: str | None = None,
+) -> int | None:
+    """Store the raw request; its id, or None when this ``webhook-id`` was received before.
+
+    One ``INSERT … ON CONFLICT DO NOTHING``: the unique key (courier, webhook-id) is the
+    idempotency gate, also between concurrent deliveries of the same webhook (the second waits
+    for the first to commit, then finds the conflict).
+    """
     kept = {k: v for k, v in ((k.lower(), v) for k, v in headers.items()) if k in KEPT_HEADERS}
-    receipt = WebhookReceipt(
-        courier_id=courier.id,
-        webhook_id=msg_id,
-        received_at=now,
-        headers=kept,
-        body=body,
-        status="received",
+    values = {
+        "courier_id": courier.id,
+        "webhook_id": msg_id,
+        "received_at": now,
+        "headers": kept,
+        "body": body,
+        "status": status,
+        "error": error,
+    }
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = (
+        insert(WebhookReceipt)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["courier_id", "webhook_id"])
+        .returning(WebhookReceipt.id)
     )
+    return session.execute(stmt).scalar_one_or_none()
+
+
+def parse(courier: Courier, body: bytes) -> list[InboundCheckpoint]:
+    """The courier's adapter on the body (pure); MalformedWebhook names what is wrong."""
     try:
-        with session.begin_nested():
-            session.add(receipt)
-            session.flush()
-    except IntegrityError:
-        return None
-    return receipt
+        parsed = get_adapter(courier.adapter)(body)
+    except MalformedPayload as exc:
+        raise MalformedWebhook(exc.message, field=exc.field) from exc
+    except AdapterError as exc:
+        raise MalformedWebhook(str(exc)) from exc
+    if not parsed:
+        raise MalformedWebhook("the body holds no checkpoint", field="data")
+    return parsed
 
 
 def _to_in(cp: InboundCheckpoint, courier: Courier, receipt_id: int) -> CheckpointIn:
@@ -109,29 +133,24 @@ def _to_in(cp: InboundCheckpoint, courier: Courier, receipt_id: int) -> Checkpoi
     )
 
 
-def process_receipt(
-    session: Session, courier: Courier, receipt: WebhookReceipt, now: datetime
+def process(
+    session: Session,
+    courier: Courier,
+    receipt_id: int,
+    parsed: list[InboundCheckpoint],
+    now: datetime,
 ) -> Outcome:
-    """Parse with the courier's adapter and record each checkpoint, oldest first."""
-    try:
-        parsed = get_adapter(courier.adapter)(receipt.body)
-    except MalformedPayload as exc:
-        raise MalformedWebhook(exc.message, field=exc.field) from exc
-    except AdapterError as exc:
-        raise MalformedWebhook(str(exc)) from exc
-    if not parsed:
-        raise MalformedWebhook("the body holds no checkpoint", field="data")
-
-    out = Outcome("accepted", receipt_id=receipt.id)
+    """Record each checkpoint of a stored body, oldest first; hold those of unknown items."""
+    out = Outcome("accepted", receipt_id=receipt_id)
     for cp in sorted(parsed, key=lambda c: c.occurred_at):
         shipment = lock_shipment(session, cp.item_id)
         if shipment is None:
-            hold(session, courier.id, _to_in(cp, courier, receipt.id), now)
+            hold(session, courier.id, _to_in(cp, courier, receipt_id), now)
             out.held += 1
             continue
         cp = for_direction(cp, shipment.direction)
         rec = record_checkpoint(
-            session, _to_in(cp, courier, receipt.id), now=now, shipment=shipment
+            session, _to_in(cp, courier, receipt_id), now=now, shipment=shipment
         )
         if not rec.created:
             out.duplicates += 1
@@ -139,7 +158,10 @@ def process_receipt(
             out.flagged.append(f"{cp.item_id}: {rec.checkpoint.flag_reason}")
         else:
             out.applied += 1
-    receipt.status = "applied" if not out.flagged else "flagged"
+    if out.flagged:
+        session.execute(
+            update(WebhookReceipt).where(WebhookReceipt.id == receipt_id).values(status="flagged")
+        )
     return out
 
 

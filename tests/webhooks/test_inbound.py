@@ -201,3 +201,32 @@ def test_viettel_post_native_payload(app: Flask, client: FlaskClient, token: Hea
     assert r.status_code == 200, r.json
     got = client.get(f"/api/v1/dossiers/{d['code']}", headers=h).json
     assert got["status"] == "delivered"
+
+
+def test_a_webhook_that_failed_while_applying_is_kept_and_reprocessed(
+    app: Flask, client: FlaskClient, token: Headers, session: Session, monkeypatch
+) -> None:
+    from webhooks import inbound
+
+    secret = generic_courier(app)
+    item = register(client, token("center"), service="both", courier="ghn")["shipments"][0][
+        "item_id"
+    ]
+    body = generic_body((item, "picked_up", "2026-11-28T08:05:00+07:00"))
+
+    def boom(*_a, **_k):  # type: ignore[no-untyped-def]
+        raise RuntimeError("a bug while applying")
+
+    monkeypatch.setattr(inbound, "process", boom)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    r = send(client, secret, "fails", body, courier="ghn")
+    assert r.status_code == 500
+    monkeypatch.undo()
+    kept = session.scalars(select(WebhookReceipt)).one()
+    assert kept.status == "error" and kept.body == body
+    assert count(session, Checkpoint) == 0
+    res = app.test_cli_runner().invoke(args=["webhooks", "reprocess"])
+    assert res.exit_code == 0 and "1 webhook(s) applied again" in res.output, res.output
+    assert count(session, Checkpoint) == 1
+    # the courier retrying with the same id now gets "duplicate"
+    assert send(client, secret, "fails", body, courier="ghn").json["status"] == "duplicate"

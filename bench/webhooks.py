@@ -1,0 +1,295 @@
+"""Sustained courier webhooks per second through the real server on PostgreSQL.
+
+Two endpoints of one server process (waitress, 8 threads): the product's ``/webhooks/{courier}``
+(verify, store the raw body, parse, lock the shipment, record the checkpoint, derive statuses,
+audit, outbox) and a bare endpoint that only verifies the signature and inserts the raw body.
+A client process sends signed deliveries of distinct checkpoints from several threads and
+measures throughput and latency.
+
+    python bench/webhooks.py [--requests 4000] [--senders 16] [--write]
+
+Needs PostgreSQL (BENCH_DATABASE_URL, default postgresql+psycopg://postgres@127.0.0.1:5432/
+bench_webhooks; the database is created and its schema rebuilt). ``--write`` puts the table
+into bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from queue import Empty, Queue
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_webhooks"
+JOURNEY = ["picked_up", "at_post_office", "in_transit", "at_post_office", "in_transit"]
+
+
+def _url() -> str:
+    return os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
+
+
+def prepare(shipments: int) -> tuple[str, list[str]]:
+    """A fresh schema, the reference data, a generic courier and registered dossiers."""
+    from sqlalchemy import create_engine, text
+
+    from tracking import couriers
+    from tracking.app import create_app
+    from tracking.db import make_engine
+    from tracking.migrate import upgrade
+    from tracking.schemas import DossierIn
+    from tracking.seed import seed_reference
+    from tracking.services import register_dossier
+
+    url = _url()
+    admin = create_engine(url.rsplit("/", 1)[0] + "/test", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        name = url.rsplit("/", 1)[1]
+        if not conn.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
+        ).first():
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    upgrade(engine)
+    app = create_app({"ENGINE": engine, "DATABASE_URL": url, "SECRET_KEY": "bench"})
+    now = datetime.now(UTC)
+    items = []
+    with app.extensions["tracking.sessionmaker"]() as s:
+        seed_reference(s, now)
+        _c, secret = couriers.add(
+            s, "bench", "Bench Post", now=now, adapter="generic", adapters=("generic",)
+        )
+        couriers.add_range(s, "bench", "EB", 40_000_000, 49_999_999, now=now)
+        for i in range(shipments):
+            d = register_dossier(
+                s,
+                DossierIn.model_validate(
+                    {
+                        "processing_days": 2,
+                        "service": "send_dossier",
+                        "courier": "bench",
+                        "applicant": {
+                            "name": f"Người gửi {i}",
+                            "phone": "0912345678",
+                            "address": "Xã Mường Xén, Nghệ An",
+                        },
+                        "submitted_at": (now - timedelta(days=1)).isoformat(),
+                    }
+                ),
+                actor="bench",
+                now=now,
+            )
+            items.append(d.shipments[0].item_id)
+        s.commit()
+    engine.dispose()
+    return secret, items
+
+
+def serve(port: int) -> None:
+    """The product plus a bare endpoint, in this process (the server side of the bench)."""
+    import waitress
+    from flask import Blueprint, jsonify, request
+
+    from tracking.app import create_app
+    from tracking.couriers import valid_secrets
+    from tracking.models import Courier
+    from tracking.web import csrf, db, now
+    from webhooks import inbound, signature
+
+    app = create_app({"DATABASE_URL": _url(), "SECRET_KEY": "bench"})
+    bare = Blueprint("bare", __name__)
+
+    @bare.post("/bare/<code>")
+    def bare_endpoint(code: str):  # type: ignore[no-untyped-def]
+        from sqlalchemy import select
+        from sqlalchemy.orm import joinedload
+
+        session = db()
+        courier = (
+            session.scalars(
+                select(Courier).where(Courier.code == code).options(joinedload(Courier.secrets))
+            )
+            .unique()
+            .first()
+        )
+        body = request.get_data()
+        at = now()
+        msg_id = signature.verify(valid_secrets(courier, at), request.headers, body, at)
+        inbound.store_receipt(session, courier, msg_id, dict(request.headers), body, at)
+        session.commit()
+        return jsonify({"status": "accepted"})
+
+    app.register_blueprint(bare)
+    csrf.exempt(bare)
+    waitress.serve(app, host="127.0.0.1", port=port, threads=8, _quiet=True)
+
+
+def load(
+    base: str, path: str, secret: str, items: list[str], total: int, senders: int, id_prefix: str
+) -> dict[str, float]:
+    import requests
+    from standardwebhooks import Webhook
+
+    start_at = datetime.now(UTC) - timedelta(hours=6)
+    work: Queue[tuple[int, str, str, datetime]] = Queue()
+    for n in range(total):
+        item = items[n % len(items)]
+        k = n // len(items)
+        work.put((n, item, JOURNEY[k % len(JOURNEY)], start_at + timedelta(minutes=k)))
+    wh = Webhook(secret)
+    latencies: list[float] = []
+    failures: list[str] = []
+    lock = threading.Lock()
+
+    def sender() -> None:
+        http = requests.Session()
+        while True:
+            try:
+                n, item, ev, at = work.get_nowait()
+            except Empty:
+                return
+            body = json.dumps(
+                {
+                    "type": "shipment.checkpoint",
+                    "data": {"item_id": item, "event": ev, "occurred_at": at.isoformat()},
+                }
+            )
+            msg_id = f"{id_prefix}-{n}"
+            ts = datetime.now(UTC)
+            headers = {
+                "webhook-id": msg_id,
+                "webhook-timestamp": str(int(ts.timestamp())),
+                "webhook-signature": wh.sign(msg_id, ts, body),
+                "Content-Type": "application/json",
+            }
+            t = time.perf_counter()
+            r = http.post(base + path, data=body.encode(), headers=headers, timeout=60)
+            dt = time.perf_counter() - t
+            with lock:
+                latencies.append(dt)
+                if r.status_code != 200 or r.json().get("status") != "accepted":
+                    failures.append(f"{r.status_code} {r.text[:120]}")
+
+    threads = [threading.Thread(target=sender) for _ in range(senders)]
+    t0 = time.perf_counter()
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    elapsed = time.perf_counter() - t0
+    if failures:
+        raise SystemExit(f"{len(failures)} failures, e.g. {failures[:3]}")
+    latencies.sort()
+    return {
+        "requests": total,
+        "seconds": elapsed,
+        "per_second": total / elapsed,
+        "p50_ms": 1000 * statistics.median(latencies),
+        "p99_ms": 1000 * latencies[int(0.99 * (len(latencies) - 1))],
+    }
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("mode", nargs="?", default="run")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--requests", type=int, default=4000)
+    parser.add_argument("--senders", type=int, default=16)
+    parser.add_argument("--write", action="store_true")
+    args = parser.parse_args()
+    if args.mode == "serve":
+        serve(args.port)
+        return
+
+    secret, items = prepare(shipments=800)
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, __file__, "serve", "--port", str(port)],
+        cwd=ROOT,
+        env={**os.environ, "DISPATCHER_THREAD": "0"},
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        import requests
+
+        for _ in range(100):
+            try:
+                requests.get(base + "/healthz", timeout=1)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.2)
+        load(base, "/bare/bench", secret, items, 200, args.senders, "warm-bare")
+        load(base, "/webhooks/bench", secret, items, 200, args.senders, "warm-full")
+        bare = load(base, "/bare/bench", secret, items, args.requests, args.senders, "bare")
+        full = load(base, "/webhooks/bench", secret, items, args.requests, args.senders, "full")
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    report(bare, full, args)
+
+
+def report(bare: dict[str, float], full: dict[str, float], args: argparse.Namespace) -> None:
+    cpu = next(
+        (
+            ln.split(":", 1)[1].strip()
+            for ln in Path("/proc/cpuinfo").read_text().splitlines()
+            if ln.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    lines = [
+        "## Webhooks",
+        "",
+        f"`python bench/webhooks.py --requests {args.requests} --senders {args.senders}` — "
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {os.cpu_count()} cores ({cpu}), "
+        f"Python {platform.python_version()}, PostgreSQL on loopback; server and client share "
+        "the machine.",
+        "",
+        "| endpoint | requests | accepted/s | p50 ms | p99 ms |",
+        "| --- | ---: | ---: | ---: | ---: |",
+        f"| bare (verify + store raw body) | {bare['requests']:.0f} | {bare['per_second']:.0f} | "
+        f"{bare['p50_ms']:.1f} | {bare['p99_ms']:.1f} |",
+        f"| `/webhooks/{{courier}}` (full path) | {full['requests']:.0f} | "
+        f"{full['per_second']:.0f} | {full['p50_ms']:.1f} | {full['p99_ms']:.1f} |",
+        "",
+        f"Full path / bare: {full['per_second'] / bare['per_second']:.2f} of the throughput.",
+        "",
+    ]
+    text = "\n".join(lines)
+    print(text)
+    if args.write:
+        readme = ROOT / "bench" / "README.md"
+        current = readme.read_text(encoding="utf-8") if readme.exists() else "# Benchmarks\n"
+        head, sep, rest = current.partition("## Webhooks")
+        tail = ""
+        if sep:
+            nxt = rest.find("\n## ")
+            tail = rest[nxt + 1 :] if nxt >= 0 else ""
+        readme.write_text(
+            head.rstrip() + "\n\n" + text + ("\n" + tail if tail else ""), encoding="utf-8"
+        )
+
+
+if __name__ == "__main__":
+    main()
