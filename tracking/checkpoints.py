@@ -16,14 +16,22 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session, joinedload
 
 from labels import s10
 from tracking import appointment, status
 from tracking.errors import NotFound, Unprocessable, ValidationFailed
 from tracking.models import Checkpoint, Courier, Dossier, PendingCheckpoint, Shipment
-from tracking.services import audit, center_tz, emit, get_center, iso, work_calendar
+from tracking.services import (
+    audit,
+    center_tz,
+    center_zone,
+    emit,
+    get_center,
+    iso,
+    work_calendar,
+)
 
 SOURCES = ("scan", "webhook", "handover", "command")
 UNRECOGNIZED = "unrecognized"  # stored event of a courier code that no map knows
@@ -61,21 +69,52 @@ class RuleBroken(Unprocessable):
     """The event does not fit the shipment (scans are refused; other sources are flagged)."""
 
 
+@dataclass(frozen=True)
+class Past:
+    """A checkpoint already stored, as the rules read it (a row, not an ORM object)."""
+
+    id: int | None
+    shipment_id: int
+    direction: str
+    event: str
+    occurred_at: datetime
+    flagged: bool
+    source: str
+    raw_code: str | None
+
+
+# Built once: the statements of the hot path (every scan and webhook) are not rebuilt per call.
+_LOCK = (
+    select(Shipment)
+    .where(Shipment.item_id == bindparam("item_id"))
+    .options(joinedload(Shipment.dossier, innerjoin=True).defer(Dossier.estimate))
+    .with_for_update(of=Shipment)
+)
+_HISTORY = (
+    select(
+        Checkpoint.id,
+        Checkpoint.shipment_id,
+        Shipment.direction,
+        Checkpoint.event,
+        Checkpoint.occurred_at,
+        Checkpoint.flagged,
+        Checkpoint.source,
+        Checkpoint.raw_code,
+    )
+    .join(Shipment, Shipment.id == Checkpoint.shipment_id)
+    .where(Shipment.dossier_id == bindparam("dossier_id"))
+)
+
+
 def lock_shipment(session: Session, item_id: str) -> Shipment | None:
-    """The shipment, row-locked (PostgreSQL; SQLite has one writer) so that the checkpoints of
-    one shipment are recorded and derived in turn; loaded with its dossier and every
-    checkpoint of the dossier, which the status rules need."""
-    return session.scalars(
-        select(Shipment)
-        .where(Shipment.item_id == s10.normalize(item_id))
-        .options(
-            joinedload(Shipment.dossier, innerjoin=True)
-            .selectinload(Dossier.shipments)
-            .selectinload(Shipment.checkpoints),
-            selectinload(Shipment.checkpoints),
-        )
-        .with_for_update(of=Shipment)
-    ).first()
+    """The shipment with its dossier, row-locked (PostgreSQL; SQLite has one writer) so that
+    the checkpoints of one shipment are recorded and derived in turn."""
+    return session.scalars(_LOCK, {"item_id": s10.normalize(item_id)}).first()
+
+
+def history(session: Session, dossier_id: int) -> list[Past]:
+    """Every checkpoint of a dossier, both directions, in one query."""
+    return [Past(*row) for row in session.execute(_HISTORY, {"dossier_id": dossier_id})]
 
 
 def problems(shipment: Shipment, cp: CheckpointIn, now: datetime) -> list[str]:
@@ -92,9 +131,11 @@ def problems(shipment: Shipment, cp: CheckpointIn, now: datetime) -> list[str]:
     return out
 
 
-def _happened(checkpoints: list[Checkpoint]) -> list[status.Happened]:
+def _happened(past: list[Past], **only: object) -> list[status.Happened]:
     return [
-        status.Happened(c.event, c.occurred_at, c.id or 0) for c in checkpoints if not c.flagged
+        status.Happened(p.event, p.occurred_at, status.rank(p.event))
+        for p in past
+        if not p.flagged and all(getattr(p, k) == v for k, v in only.items())
     ]
 
 
@@ -123,23 +164,16 @@ def record_checkpoint(
         raise RuleBroken(issues[0], field=field_name, code="rule_broken")
     event = cp.event if cp.event in status.EVENTS else UNRECOGNIZED
 
-    existing = _duplicate(session, shipment, event, cp)
+    past = history(session, shipment.dossier_id)
+    mine = [p for p in past if p.shipment_id == shipment.id]
+    existing = _duplicate(mine, event, cp)
     if existing is not None:
-        return Recorded(existing, created=False)
+        return Recorded(session.get_one(Checkpoint, existing.id), created=False)
 
-    happened = _happened(list(shipment.checkpoints))
-    previous_status = shipment.status
-    if (
-        not issues
-        and event not in status.TERMINAL_EVENTS
-        and previous_status in (status.TERMINAL_EVENTS)
-    ):
-        terminal_at = max(
-            (h.occurred_at for h in happened if h.event in status.TERMINAL_EVENTS), default=None
-        )
-        if terminal_at is not None and cp.occurred_at > terminal_at:
-            issues.append(f"{event} after the shipment ended ({previous_status})")
-    flags = list(cp.flags)
+    if not issues and event not in status.TERMINAL_EVENTS:
+        ended = [p.occurred_at for p in mine if p.event in status.TERMINAL_EVENTS and not p.flagged]
+        if ended and cp.occurred_at > min(ended):
+            issues.append(f"{event} after the shipment ended ({shipment.status})")
     row = Checkpoint(
         shipment_id=shipment.id,
         event=event,
@@ -154,16 +188,25 @@ def record_checkpoint(
         note=cp.note,
         raw_code=cp.raw_code,
         flagged=bool(issues),
-        flag_reason="; ".join([*issues, *flags])[:255] or None,
+        flag_reason="; ".join([*issues, *cp.flags])[:255] or None,
         receipt_id=cp.receipt_id,
     )
     # No race to guard: the shipment row is locked, so no other transaction adds a checkpoint
     # to it before this one commits (the unique constraint stays as the last line of defence).
-    session.add(row)
-    shipment.checkpoints.append(row)
-    session.flush()
-
-    changes = _derive(session, shipment, row, now)
+    session.add(row)  # written with everything else at the one flush
+    past.append(
+        Past(
+            None,
+            shipment.id,
+            shipment.direction,
+            event,
+            cp.occurred_at,
+            bool(issues),
+            cp.source,
+            cp.raw_code,
+        )
+    )
+    changes = _derive(session, shipment, row, past, now)
     emit(
         session,
         now,
@@ -175,10 +218,8 @@ def record_checkpoint(
     return Recorded(row, created=True, changes=changes)
 
 
-def _duplicate(
-    session: Session, shipment: Shipment, event: str, cp: CheckpointIn
-) -> Checkpoint | None:
-    for c in shipment.checkpoints:
+def _duplicate(mine: list[Past], event: str, cp: CheckpointIn) -> Past | None:
+    for c in mine:
         if c.event != event:
             continue
         if c.occurred_at == cp.occurred_at and (event != UNRECOGNIZED or c.raw_code == cp.raw_code):
@@ -192,10 +233,12 @@ def _duplicate(
     return None
 
 
-def _derive(session: Session, shipment: Shipment, row: Checkpoint, now: datetime) -> dict[str, Any]:
+def _derive(
+    session: Session, shipment: Shipment, row: Checkpoint, past: list[Past], now: datetime
+) -> dict[str, Any]:
     """New statuses of the shipment and its dossier, with audit rows and events for changes."""
     changes: dict[str, Any] = {}
-    new_status = status.derive_status(_happened(list(shipment.checkpoints)))
+    new_status = status.derive_status(_happened(past, shipment_id=shipment.id))
     actor = row.actor or row.source
     if new_status != shipment.status:
         audit(
@@ -205,17 +248,18 @@ def _derive(session: Session, shipment: Shipment, row: Checkpoint, now: datetime
             "shipment.status",
             "shipment",
             shipment.item_id,
-            {"from": shipment.status, "to": new_status, "checkpoint": row.id, "source": row.source},
+            {"from": shipment.status, "to": new_status, "event": row.event, "source": row.source},
         )
         changes["shipment"] = (shipment.status, new_status)
         shipment.status = new_status
         shipment.updated_at = now
 
     dossier = shipment.dossier
-    by_dir = {s.direction: _happened(list(s.checkpoints)) for s in dossier.shipments}
-    new_dossier_status = status.dossier_status(by_dir.get("inbound"), by_dir.get("outbound"))
+    new_dossier_status = status.dossier_status(
+        _happened(past, direction="inbound"), _happened(past, direction="outbound")
+    )
     if row.event == "received_by_center" and not row.flagged:
-        _fix_receipt(session, dossier, now)
+        _fix_receipt(session, dossier, past, now)
     if new_dossier_status != dossier.status:
         audit(
             session,
@@ -224,7 +268,7 @@ def _derive(session: Session, shipment: Shipment, row: Checkpoint, now: datetime
             "dossier.status",
             "dossier",
             dossier.code,
-            {"from": dossier.status, "to": new_dossier_status, "checkpoint": row.id},
+            {"from": dossier.status, "to": new_dossier_status, "event": row.event},
         )
         emit(
             session,
@@ -235,7 +279,7 @@ def _derive(session: Session, shipment: Shipment, row: Checkpoint, now: datetime
                 "code": dossier.code,
                 "status": new_dossier_status,
                 "previous": dossier.status,
-                "due_at": iso(dossier.due_at, center_tz(get_center(session))),
+                "due_at": iso(dossier.due_at, center_zone(session)),
             },
         )
         changes["dossier"] = (dossier.status, new_dossier_status)
@@ -244,17 +288,14 @@ def _derive(session: Session, shipment: Shipment, row: Checkpoint, now: datetime
     return changes
 
 
-def _fix_receipt(session: Session, dossier: Dossier, now: datetime) -> None:
+def _fix_receipt(session: Session, dossier: Dossier, past: list[Past], now: datetime) -> None:
     """The legal clock starts when the center receives the dossier (Decision 45/2016, Art. 6):
     the earliest receipt fixes ``received_at`` and the appointment ``due_at``."""
-    receipts = [
-        c.occurred_at
-        for s in dossier.shipments
-        if s.direction == "inbound"
-        for c in s.checkpoints
-        if c.event == "received_by_center" and not c.flagged
-    ]
-    first = min(receipts)
+    first = min(
+        p.occurred_at
+        for p in past
+        if p.direction == "inbound" and p.event == "received_by_center" and not p.flagged
+    )
     if dossier.received_at == first:
         return
     center = get_center(session)

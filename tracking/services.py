@@ -52,6 +52,18 @@ def get_center(session: Session) -> Center:
     return center
 
 
+_ZONES: dict[str, ZoneInfo] = {}
+
+
+def center_zone(session: Session) -> ZoneInfo:
+    """The center's time zone, remembered per database (it is set once, at installation)."""
+    key = str(session.get_bind().url)
+    zone = _ZONES.get(key)
+    if zone is None:
+        zone = _ZONES[key] = center_tz(get_center(session))
+    return zone
+
+
 def center_tz(center: Center) -> ZoneInfo:
     return ZoneInfo(center.timezone)
 

@@ -92,6 +92,19 @@ LABELS: dict[str, dict[str, str]] = {
 }
 
 
+# Ties in time are broken by the usual order of a journey (a handover signed at one moment
+# records handed_to_center before received_by_center), never by the order of arrival.
+RANK: dict[str, int] = {
+    **{e: i for i, e in enumerate(INBOUND_EVENTS)},
+    **{e: i for i, e in enumerate(OUTBOUND_EVENTS)},
+    "cancelled": 99,
+}
+
+
+def rank(event: str) -> int:
+    return RANK.get(event, 50)
+
+
 def label(event: str, lang: str = "vi") -> str:
     """A person's words for an event or status; the code itself when none is known."""
     return LABELS.get(event, {}).get(lang, event)
@@ -111,7 +124,7 @@ class Happened:
 
     event: str
     occurred_at: datetime
-    seq: int = 0  # arrival order, breaks ties between equal times
+    seq: int = 0  # breaks ties between equal times (tracking.status.rank of the event)
 
 
 def derive_status(checkpoints: Iterable[Happened]) -> str:
