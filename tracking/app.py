@@ -41,7 +41,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.after_request(touch_token)
 
     csrf.init_app(app)
-    from tracking import api, api_estimate, api_labels, views
+    from tracking import api, api_estimate, views
 
     views.login_manager.init_app(app)
     app.register_blueprint(api.health_bp)
@@ -49,8 +49,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(views.bp)
     app.register_blueprint(api_estimate.bp)
     csrf.exempt(api_estimate.bp)  # like api.bp: bearer tokens; cookie callers checked in web.py
-    app.register_blueprint(api_labels.bp)
-    csrf.exempt(api_labels.bp)  # bearer tokens; cookie callers are checked in web.py
     csrf.exempt(api.bp)  # bearer-token calls; cookie-authenticated calls are checked in web.py
     csrf.exempt(api.health_bp)
 
@@ -59,9 +57,19 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(api_checkpoints.bp)
     csrf.exempt(api_checkpoints.bp)
+    from tracking import api_labels
+
+    app.register_blueprint(api_labels.bp)
+    csrf.exempt(api_labels.bp)  # bearer tokens; cookie callers are checked in web.py
     app.register_blueprint(webhooks_http.bp)
     csrf.exempt(webhooks_http.bp)  # signed by the courier, no cookies
     app.register_blueprint(openapi.bp)
+    from tracking import api_track, i18n, pages, ratelimit
+
+    i18n.init_app(app)  # Vietnamese pages by default, English by a switch
+    ratelimit.init_app(app)  # public lookups and the login form
+    app.register_blueprint(api_track.bp)  # public, GET only
+    pages.register(app)
     register_error_handlers(app)
 
     from tracking import cli

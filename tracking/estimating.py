@@ -332,10 +332,11 @@ def _checkpoints(session: Session, dossier: Dossier) -> list[tuple[Checkpoint, S
     rows = session.execute(
         select(Checkpoint, Shipment)
         .join(Shipment, Checkpoint.shipment_id == Shipment.id)
-        .where(Shipment.dossier_id == dossier.id, Checkpoint.flagged.is_(False))
+        .where(Shipment.dossier_id == dossier.id)
         .order_by(Checkpoint.occurred_at, Checkpoint.id)
     ).all()
-    return [(cp, sh) for cp, sh in rows]
+    # flagged filtered here, not in SQL: SQLite would otherwise walk the boolean index
+    return [(cp, sh) for cp, sh in rows if not cp.flagged]
 
 
 def _first(cps: Sequence[Checkpoint], event: str) -> datetime | None:

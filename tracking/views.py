@@ -1,22 +1,28 @@
-"""Pages. This module holds the staff login; the pages of the three user groups grow here."""
+"""The staff login and the home page. The pages of the three user groups are in
+``tracking.pages``; the language switch in ``tracking.i18n``."""
 
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, UserMixin, login_user, logout_user
 from sqlalchemy import select
 
 from tracking import accounts
+from tracking.i18n import safe_next
 from tracking.models import Center, User
+from tracking.pages.common import html_csrf_errors
+from tracking.ratelimit import login_limit
 from tracking.web import db
 
 bp = Blueprint("views", __name__)
+html_csrf_errors(bp)
 login_manager = LoginManager()
 login_manager.login_view = "views.login"
-login_manager.login_message = "Vui lòng đăng nhập."
+login_manager.login_message = _l("Please log in.")
 
 
 class StaffUser(UserMixin):
@@ -38,9 +44,7 @@ def _load_user(user_id: str) -> StaffUser | None:
 
 
 def _safe_next(target: str | None) -> str:
-    if target and not urlsplit(target).netloc and target.startswith("/"):
-        return target
-    return url_for("views.index")
+    return safe_next(target, url_for("views.index"))
 
 
 @bp.get("/")
@@ -50,6 +54,7 @@ def index() -> Any:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@login_limit
 def login() -> Any:
     next_url = request.args.get("next")
     if request.method == "GET":
@@ -59,17 +64,17 @@ def login() -> Any:
     if user is None:
         return render_template(
             "login.html",
-            error="Sai tên đăng nhập hoặc mật khẩu.",
+            error=_("Wrong username or password."),
             username=username,
             next_url=next_url,
         ), 401
     login_user(StaffUser(user))
-    flash("Đã đăng nhập.", "ok")
+    flash(_("Logged in."), "ok")
     return redirect(_safe_next(next_url))
 
 
 @bp.post("/logout")
 def logout() -> Any:
     logout_user()
-    flash("Đã đăng xuất.", "ok")
+    flash(_("Logged out."), "ok")
     return redirect(url_for("views.login"))
