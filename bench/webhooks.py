@@ -104,9 +104,9 @@ def prepare(shipments: int) -> tuple[str, list[str]]:
     return secret, items
 
 
-def serve(port: int) -> None:
-    """The product plus a bare endpoint, in this process (the server side of the bench)."""
-    import waitress
+def serve(port: int, workers: int, threads: int) -> None:
+    """The product plus a bare endpoint (the server side of the bench): waitress in one
+    process, or gunicorn with several worker processes."""
     from flask import Blueprint, jsonify, request
 
     from tracking.app import create_app
@@ -140,7 +140,12 @@ def serve(port: int) -> None:
 
     app.register_blueprint(bare)
     csrf.exempt(bare)
-    waitress.serve(app, host="127.0.0.1", port=port, threads=8, _quiet=True)
+    from tracking.serving import serve_gunicorn, serve_waitress
+
+    if workers > 1:
+        serve_gunicorn(app, "127.0.0.1", port, workers=workers, threads=threads)
+    else:
+        serve_waitress(app, "127.0.0.1", port, threads=8)
 
 
 def load(
@@ -358,19 +363,34 @@ def main() -> None:
     parser.add_argument("--senders", type=int, default=16)
     parser.add_argument("--write", action="store_true")
     parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--only", choices=["both", "full"], default="both")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    parser.add_argument(
+        "--workers", type=int, default=2, help="server processes (gunicorn); 1 = waitress"
+    )
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument(
         "--python-client", action="store_true", help="load with Python threads instead of wrk"
     )
     args = parser.parse_args()
     if args.mode == "serve":
-        serve(args.port)
+        serve(args.port, args.workers, args.threads)
         return
 
-    secret, items = prepare(shipments=2000)
+    secret, items = prepare(shipments=400)
     port = _free_port()
     server = subprocess.Popen(
-        [sys.executable, __file__, "serve", "--port", str(port)],
+        [
+            sys.executable,
+            __file__,
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            str(args.workers),
+            "--threads",
+            str(args.threads),
+        ],
         cwd=ROOT,
         env={**os.environ, "DISPATCHER_THREAD": "0"},
     )
@@ -404,6 +424,12 @@ def main() -> None:
     report(bare, full, args)
 
 
+def _server_kind(workers: int, threads: int) -> str:
+    if workers > 1:
+        return f"gunicorn, {workers} processes × {threads} threads"
+    return "waitress, 1 process × 8 threads"
+
+
 def report(bare: dict[str, float], full: dict[str, float], args: argparse.Namespace) -> None:
     cpu = next(
         (
@@ -418,7 +444,8 @@ def report(bare: dict[str, float], full: dict[str, float], args: argparse.Namesp
         "",
         f"`python bench/webhooks.py` — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; "
         f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, PostgreSQL on "
-        f"loopback, server (waitress, 8 threads) and client ({args.client}) on the same machine.",
+        f"loopback, server ({_server_kind(args.workers, args.threads)}) and client "
+        f"({args.client}) on the same machine.",
         "",
         "| endpoint | requests | accepted/s | p50 ms | p99 ms |",
         "| --- | ---: | ---: | ---: | ---: |",

@@ -17,7 +17,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, joinedload, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from labels import s10
 from tracking import appointment, status
@@ -25,12 +26,14 @@ from tracking.errors import NotFound, Unprocessable, ValidationFailed
 from tracking.models import Checkpoint, Courier, Dossier, PendingCheckpoint, Shipment
 from tracking.services import (
     audit,
+    audit_row,
     center_tz,
     center_zone,
-    emit,
+    event_row,
     get_center,
     iso,
     work_calendar,
+    write_records,
 )
 
 SOURCES = ("scan", "webhook", "handover", "command")
@@ -90,6 +93,7 @@ _LOCK = (
     .options(joinedload(Shipment.dossier, innerjoin=True).defer(Dossier.estimate))
     .with_for_update(of=Shipment)
 )
+_INSERT = Checkpoint.__table__.insert().returning(Checkpoint.__table__.c.id)
 _HISTORY = (
     select(
         Checkpoint.id,
@@ -174,26 +178,30 @@ def record_checkpoint(
         ended = [p.occurred_at for p in mine if p.event in status.TERMINAL_EVENTS and not p.flagged]
         if ended and cp.occurred_at > min(ended):
             issues.append(f"{event} after the shipment ended ({shipment.status})")
-    row = Checkpoint(
-        shipment_id=shipment.id,
-        event=event,
-        occurred_at=cp.occurred_at,
-        recorded_at=now,
-        source=cp.source,
-        actor=cp.actor,
-        location_name=cp.location_name,
-        location_code=cp.location_code,
-        lat=cp.lat,
-        lon=cp.lon,
-        note=cp.note,
-        raw_code=cp.raw_code,
-        flagged=bool(issues),
-        flag_reason="; ".join([*issues, *cp.flags])[:255] or None,
-        receipt_id=cp.receipt_id,
-    )
+    values = {
+        "shipment_id": shipment.id,
+        "event": event,
+        "occurred_at": cp.occurred_at,
+        "recorded_at": now,
+        "source": cp.source,
+        "actor": cp.actor,
+        "location_name": cp.location_name,
+        "location_code": cp.location_code,
+        "lat": cp.lat,
+        "lon": cp.lon,
+        "note": cp.note,
+        "raw_code": cp.raw_code,
+        "flagged": bool(issues),
+        "flag_reason": "; ".join([*issues, *cp.flags])[:255] or None,
+        "receipt_id": cp.receipt_id,
+    }
     # No race to guard: the shipment row is locked, so no other transaction adds a checkpoint
     # to it before this one commits (the unique constraint stays as the last line of defence).
-    session.add(row)  # written with everything else at the one flush
+    # A plain INSERT, then the row as a persistent object without a second round trip.
+    new_id = session.execute(_INSERT, values).scalar_one()
+    row = Checkpoint(id=new_id, **values)
+    make_transient_to_detached(row)
+    session.add(row)
     past.append(
         Past(
             None,
@@ -206,14 +214,15 @@ def record_checkpoint(
             cp.raw_code,
         )
     )
-    changes = _derive(session, shipment, row, past, now)
-    emit(
-        session,
-        now,
-        "shipment.checkpoint",
-        shipment.dossier.code,
-        checkpoint_payload(shipment, row),
+    audits: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = []
+    changes = _derive(session, shipment, row, past, now, audits, events)
+    events.append(
+        event_row(
+            now, "shipment.checkpoint", shipment.dossier.code, checkpoint_payload(shipment, row)
+        )
     )
+    write_records(session, audits, events)
     _after_checkpoint(session, shipment, row, now)
     return Recorded(row, created=True, changes=changes)
 
@@ -234,25 +243,37 @@ def _duplicate(mine: list[Past], event: str, cp: CheckpointIn) -> Past | None:
 
 
 def _derive(
-    session: Session, shipment: Shipment, row: Checkpoint, past: list[Past], now: datetime
+    session: Session,
+    shipment: Shipment,
+    row: Checkpoint,
+    past: list[Past],
+    now: datetime,
+    audits: list[dict[str, Any]],
+    events: list[dict[str, Any]],
 ) -> dict[str, Any]:
-    """New statuses of the shipment and its dossier, with audit rows and events for changes."""
+    """New statuses of the shipment and its dossier; audit rows and events for the changes are
+    added to ``audits`` and ``events``."""
     changes: dict[str, Any] = {}
     new_status = status.derive_status(_happened(past, shipment_id=shipment.id))
     actor = row.actor or row.source
     if new_status != shipment.status:
-        audit(
-            session,
-            now,
-            actor,
-            "shipment.status",
-            "shipment",
-            shipment.item_id,
-            {"from": shipment.status, "to": new_status, "event": row.event, "source": row.source},
+        audits.append(
+            audit_row(
+                now,
+                actor,
+                "shipment.status",
+                "shipment",
+                shipment.item_id,
+                {
+                    "from": shipment.status,
+                    "to": new_status,
+                    "event": row.event,
+                    "source": row.source,
+                },
+            )
         )
         changes["shipment"] = (shipment.status, new_status)
-        shipment.status = new_status
-        shipment.updated_at = now
+        _write(session, shipment, status=new_status, updated_at=now)
 
     dossier = shipment.dossier
     new_dossier_status = status.dossier_status(
@@ -261,31 +282,50 @@ def _derive(
     if row.event == "received_by_center" and not row.flagged:
         _fix_receipt(session, dossier, past, now)
     if new_dossier_status != dossier.status:
-        audit(
-            session,
-            now,
-            actor,
-            "dossier.status",
-            "dossier",
-            dossier.code,
-            {"from": dossier.status, "to": new_dossier_status, "event": row.event},
+        audits.append(
+            audit_row(
+                now,
+                actor,
+                "dossier.status",
+                "dossier",
+                dossier.code,
+                {"from": dossier.status, "to": new_dossier_status, "event": row.event},
+            )
         )
-        emit(
-            session,
-            now,
-            "dossier.status",
-            dossier.code,
-            {
-                "code": dossier.code,
-                "status": new_dossier_status,
-                "previous": dossier.status,
-                "due_at": iso(dossier.due_at, center_zone(session)),
-            },
+        events.append(
+            event_row(
+                now,
+                "dossier.status",
+                dossier.code,
+                {
+                    "code": dossier.code,
+                    "status": new_dossier_status,
+                    "previous": dossier.status,
+                    "due_at": iso(dossier.due_at, center_zone(session)),
+                },
+            )
         )
         changes["dossier"] = (dossier.status, new_dossier_status)
-        dossier.status = new_dossier_status
-    dossier.updated_at = now
+        _write(session, dossier, status=new_dossier_status, updated_at=now)
     return changes
+
+
+_SET_STATUS = {
+    model: model.__table__.update()
+    .where(model.__table__.c.id == bindparam("row_id"))
+    .values(status=bindparam("status"), updated_at=bindparam("updated_at"))
+    for model in (Shipment, Dossier)
+}
+
+
+def _write(session: Session, obj: Shipment | Dossier, status: str, updated_at: datetime) -> None:
+    """Set a shipment's or dossier's status with one prepared UPDATE and keep the loaded object
+    in step, without the unit of work (the hot path of every checkpoint)."""
+    session.execute(
+        _SET_STATUS[type(obj)], {"row_id": obj.id, "status": status, "updated_at": updated_at}
+    )
+    set_committed_value(obj, "status", status)
+    set_committed_value(obj, "updated_at", updated_at)
 
 
 def _fix_receipt(session: Session, dossier: Dossier, past: list[Past], now: datetime) -> None:

@@ -113,6 +113,41 @@ def find_shipment(session: Session, item_id: str) -> Shipment:
 
 
 # ── records every change leaves ──────────────────────────────────────────────────────────────
+def audit_row(
+    now: datetime,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_id: object,
+    detail: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    return {
+        "at": now,
+        "actor": actor,
+        "action": action,
+        "entity": entity,
+        "entity_id": str(entity_id),
+        "detail": detail,
+    }
+
+
+def event_row(
+    now: datetime, type_: str, dossier_code: str | None, data: dict[str, Any]
+) -> dict[str, Any]:
+    return {"type": type_, "dossier_code": dossier_code, "payload": data, "created_at": now}
+
+
+def write_records(
+    session: Session, audits: list[dict[str, Any]], events: list[dict[str, Any]]
+) -> None:
+    """Audit rows and outbound events, each kind in one statement, in the caller's transaction
+    (plain INSERTs: these rows are written on every checkpoint and never read back here)."""
+    if audits:
+        session.execute(_AUDIT_INSERT, audits)
+    if events:
+        session.execute(_OUTBOX_INSERT, events)
+
+
 def audit(
     session: Session,
     now: datetime,
@@ -122,23 +157,19 @@ def audit(
     entity_id: object,
     detail: dict[str, Any] | None = None,
 ) -> None:
-    session.add(
-        AuditLog(
-            at=now,
-            actor=actor,
-            action=action,
-            entity=entity,
-            entity_id=str(entity_id),
-            detail=detail,
-        )
-    )
+    """One row of the audit log, in the caller's transaction."""
+    write_records(session, [audit_row(now, actor, action, entity, entity_id, detail)], [])
 
 
 def emit(
     session: Session, now: datetime, type_: str, dossier_code: str | None, data: dict[str, Any]
 ) -> None:
     """Write an outbound event in the caller's transaction (the outbox pattern)."""
-    session.add(OutboxEvent(type=type_, dossier_code=dossier_code, payload=data, created_at=now))
+    write_records(session, [], [event_row(now, type_, dossier_code, data)])
+
+
+_AUDIT_INSERT = AuditLog.__table__.insert()
+_OUTBOX_INSERT = OutboxEvent.__table__.insert()
 
 
 # ── counters and identifiers ─────────────────────────────────────────────────────────────────

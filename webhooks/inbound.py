@@ -90,14 +90,17 @@ def store_receipt(
         "status": status,
         "error": error,
     }
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = (
-        insert(WebhookReceipt)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["courier_id", "webhook_id"])
-        .returning(WebhookReceipt.id)
-    )
-    return session.execute(stmt).scalar_one_or_none()
+    stmt = _STORE[session.get_bind().dialect.name == "postgresql"]
+    return session.execute(stmt, values).scalar_one_or_none()
+
+
+_RECEIPTS = WebhookReceipt.__table__
+_STORE = {  # built once: True for PostgreSQL, False for SQLite
+    pg: (pg_insert if pg else sqlite_insert)(_RECEIPTS)
+    .on_conflict_do_nothing(index_elements=["courier_id", "webhook_id"])
+    .returning(_RECEIPTS.c.id)
+    for pg in (True, False)
+}
 
 
 def parse(courier: Courier, body: bytes) -> list[InboundCheckpoint]:
