@@ -57,6 +57,9 @@ def serve(argv: list[str]) -> int:
             "  python run.py create-token --role admin --name integrator"
         )
     sys.stdout.flush()
+    from webhooks.dispatcher import start_background
+
+    start_background(app)  # outbound events; a daemon thread (DISPATCHER_THREAD=0: none)
     waitress.serve(
         app,
         host=args.host,

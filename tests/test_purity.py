@@ -22,6 +22,7 @@ PURE = [
     "tracking.estimate",
     "tracking.estimate_batch",
     "webhooks.signature",
+    "webhooks.policy",
     "labels.s10",
     "courier.geography",
     "courier.transit",

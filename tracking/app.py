@@ -51,6 +51,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.exempt(api_estimate.bp)  # like api.bp: bearer tokens; cookie callers checked in web.py
     csrf.exempt(api.bp)  # bearer-token calls; cookie-authenticated calls are checked in web.py
     csrf.exempt(api.health_bp)
+    from tracking import api_subscriptions
+
+    app.register_blueprint(api_subscriptions.bp)
+    csrf.exempt(api_subscriptions.bp)  # admin bearer tokens, like api.bp
 
     from tracking import api_checkpoints, openapi
     from webhooks import http as webhooks_http

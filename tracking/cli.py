@@ -17,7 +17,7 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracking import accounts, cli_estimate, couriers, seed
+from tracking import accounts, cli_estimate, cli_outbound, couriers, seed
 from tracking.errors import TrackingError
 from tracking.models import CalendarOverride
 
@@ -62,6 +62,7 @@ def init_app(app: Flask) -> None:
         import_procedures,
         seed_command,
         *cli_estimate.COMMANDS,
+        *cli_outbound.COMMANDS,
         *cli_webhooks.COMMANDS,
     ):
         app.cli.add_command(cmd)

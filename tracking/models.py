@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -381,6 +382,11 @@ class Delivery(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_status: Mapped[int | None] = mapped_column(Integer)
     last_error: Mapped[str | None] = mapped_column(String(1000))
+    # A worker's claim is a lease: next_attempt_at is pushed to the lease's end and ``claims``
+    # counts up (a fencing token: only the current claim may write the result). A claim that
+    # still has ``claimed_by`` when it is taken again belonged to a worker that died mid-send.
+    claims: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    claimed_by: Mapped[str | None] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -391,6 +397,15 @@ class Delivery(Base):
         ),
         Index("ix_delivery_state_next_attempt_at", "state", "next_attempt_at"),
         Index("ix_delivery_order", "subscription_id", "dossier_code", "id"),
+        # Parked deliveries of a subscription (listing, counting, replay); partial: the rest of
+        # the table is no candidate for the dispatcher's lookups.
+        Index(
+            "ix_delivery_dead",
+            "subscription_id",
+            "id",
+            postgresql_where=text("state = 'dead'"),
+            sqlite_where=text("state = 'dead'"),
+        ),
     )
 
 
