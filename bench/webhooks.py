@@ -364,7 +364,7 @@ def main() -> None:
     parser.add_argument("--write", action="store_true")
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--only", choices=["both", "full"], default="both")
-    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    parser.add_argument("--threads", type=int, default=8, help="threads per gunicorn worker")
     parser.add_argument(
         "--workers", type=int, default=2, help="server processes (gunicorn); 1 = waitress"
     )
