@@ -1,6 +1,7 @@
 """Start the product, or run one of its commands.
 
     python run.py [--host 127.0.0.1] [--port 5000] [--threads 8]   serve (waitress)
+    python run.py --workers 4 …                                     several processes (gunicorn)
     python run.py COMMAND ...                                       e.g. create-user, courier add
     flask --app run COMMAND ...                                     the same commands
 
@@ -36,9 +37,13 @@ def serve(argv: list[str]) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=5000)
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="processes (Linux, gunicorn; for PostgreSQL: SQLite has one writer)",
+    )
     args = parser.parse_args(argv)
-
-    import waitress
 
     from tracking.models import User
 
@@ -57,17 +62,16 @@ def serve(argv: list[str]) -> int:
             "  python run.py create-token --role admin --name integrator"
         )
     sys.stdout.flush()
+    from tracking.serving import serve_gunicorn, serve_waitress
     from webhooks.dispatcher import start_background
 
-    start_background(app)  # outbound events; a daemon thread (DISPATCHER_THREAD=0: none)
-    waitress.serve(
-        app,
-        host=args.host,
-        port=args.port,
-        threads=args.threads,
-        ident="tracking",
-        clear_untrusted_proxy_headers=True,
-    )
+    if args.workers > 1:
+        # each worker process runs its own dispatcher thread (they share the outbox safely on
+        # PostgreSQL); started after the fork, as threads do not survive one
+        serve_gunicorn(app, args.host, args.port, args.workers, args.threads, start_background)
+    else:
+        start_background(app)  # outbound events; a daemon thread (DISPATCHER_THREAD=0: none)
+        serve_waitress(app, args.host, args.port, args.threads)
     return 0
 
 
