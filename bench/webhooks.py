@@ -218,8 +218,6 @@ local reqs = {}
 local n = 0
 local tid = 0
 local nthreads = 1
-local accepted = 0
-local other = 0
 local counter = 0
 function setup(thread)
   thread:set("tid", counter)
@@ -248,16 +246,7 @@ function request()
   wrk.headers["webhook-signature"] = r[2]
   return wrk.format("POST", nil, nil, r[3])
 end
-function response(status, headers, body)
-  if status == 200 and string.find(body, '"accepted"', 1, true) then
-    accepted = accepted + 1
-  else
-    other = other + 1
-  end
-end
 function done(summary, latency, requests)
-  local a, o = 0, 0
-  for i = 0, counter - 1 do end
   io.write(string.format("RESULT %d %.3f %.3f %.3f\n", summary.requests,
     summary.duration / 1e6, latency:percentile(50) / 1000, latency:percentile(99) / 1000))
 end

@@ -123,12 +123,9 @@ def courier_group() -> None:
 
 
 def _adapter_names() -> tuple[str, ...]:
-    try:
-        from courier.adapters import ADAPTERS  # type: ignore[attr-defined]
+    from courier.adapters import ADAPTERS
 
-        return tuple(ADAPTERS)
-    except ImportError:  # pragma: no cover - adapters not installed
-        return ("generic",)
+    return tuple(ADAPTERS)
 
 
 @courier_group.command("add")
