@@ -149,14 +149,21 @@ def serve(port: int, workers: int, threads: int) -> None:
 
 
 def load(
-    base: str, path: str, secret: str, items: list[str], total: int, senders: int, id_prefix: str
+    base: str,
+    path: str,
+    secret: str,
+    items: list[str],
+    total: int,
+    senders: int,
+    id_prefix: str,
+    start: int = 0,
 ) -> dict[str, float]:
     import requests
     from standardwebhooks import Webhook
 
     start_at = datetime.now(UTC) - timedelta(hours=6)
     work: Queue[tuple[int, str, str, datetime]] = Queue()
-    for n in range(total):
+    for n in range(start, start + total):
         item = items[n % len(items)]
         k = n // len(items)
         work.put((n, item, JOURNEY[k % len(JOURNEY)], start_at + timedelta(minutes=k)))
@@ -262,6 +269,7 @@ def load_wrk(
     connections: int,
     id_prefix: str,
     expected_rate: int = 1500,
+    start: int = 0,
 ) -> dict[str, float]:
     """The same deliveries sent by wrk (C, event-driven) so that the client costs little CPU;
     every request is pre-signed with one timestamp (the bench lasts well under 5 minutes)."""
@@ -275,7 +283,7 @@ def load_wrk(
     start_at = ts - timedelta(hours=12)
     tmp = Path(tempfile.mkdtemp())
     with (tmp / "reqs.txt").open("w", encoding="utf-8") as f:
-        for n in range(total):
+        for n in range(start, start + total):
             item = items[n % len(items)]
             k = n // len(items)
             ev = JOURNEY[1 + k % (len(JOURNEY) - 1)] if k else JOURNEY[0]
@@ -328,7 +336,10 @@ def load_wrk(
     non2xx = next((int(ln.split()[-1]) for ln in out.splitlines() if "Non-2xx" in ln), 0)
     if int(reqs) > total:
         raise SystemExit(f"wrk sent {reqs} requests, more than the {total} distinct ones")
+    if non2xx:
+        raise SystemExit(f"{non2xx} of {reqs} requests to {path} were not answered 2xx")
     return {
+        "sent": float(total),
         "requests": float(reqs),
         "seconds": float(dur),
         "per_second": (int(reqs) - non2xx) / float(dur),
@@ -351,7 +362,10 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=4000)
     parser.add_argument("--senders", type=int, default=16)
     parser.add_argument("--write", action="store_true")
-    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--seconds", type=int, default=15, help="per endpoint and round")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="bare then full, this many times (interleaved)"
+    )
     parser.add_argument("--only", choices=["both", "full"], default="both")
     parser.add_argument("--threads", type=int, default=8, help="threads per gunicorn worker")
     parser.add_argument(
@@ -394,23 +408,62 @@ def main() -> None:
             except requests.ConnectionError:
                 time.sleep(0.2)
         load(base, "/bare/bench", secret, items, 200, args.senders, "warm-bare")
+        rounds: list[tuple[dict[str, float], dict[str, float]]] = []
         if shutil.which("wrk") and not args.python_client:
-            args.client = f"wrk, {args.connections} connections, {args.seconds} s each"
-            bare = load_wrk(
-                base, "/bare/bench", secret, items, args.seconds, args.connections, "bare"
-            )
-            full = load_wrk(
-                base, "/webhooks/bench", secret, items, args.seconds, args.connections, "full"
-            )
+            args.client = f"wrk, {args.connections} connections, {args.seconds} s per endpoint"
+            sent = {"bare": 0, "full": 0}
+            for r in range(args.rounds):
+                pair = []
+                for name, path in (("bare", "/bare/bench"), ("full", "/webhooks/bench")):
+                    before = cpu_seconds(server.pid)
+                    got = load_wrk(
+                        base,
+                        path,
+                        secret,
+                        items,
+                        args.seconds,
+                        args.connections,
+                        f"{name}{r}",
+                        start=sent[name],
+                    )
+                    sent[name] += int(got["sent"])
+                    got |= per_request_cpu(before, cpu_seconds(server.pid), got["requests"])
+                    pair.append(got)
+                    print(f"round {r + 1} {name}: {got['per_second']:.0f}/s", flush=True)
+                rounds.append((pair[0], pair[1]))
         else:
             args.client = f"Python requests, {args.senders} threads"
             load(base, "/webhooks/bench", secret, items, 200, args.senders, "warm-full")
-            bare = load(base, "/bare/bench", secret, items, args.requests, args.senders, "bare")
-            full = load(base, "/webhooks/bench", secret, items, args.requests, args.senders, "full")
+            for r in range(args.rounds):
+                n0 = r * args.requests
+                rounds.append(
+                    (
+                        load(
+                            base,
+                            "/bare/bench",
+                            secret,
+                            items,
+                            args.requests,
+                            args.senders,
+                            f"bare{r}",
+                            start=n0,
+                        ),
+                        load(
+                            base,
+                            "/webhooks/bench",
+                            secret,
+                            items,
+                            args.requests,
+                            args.senders,
+                            f"full{r}",
+                            start=n0,
+                        ),
+                    )
+                )
     finally:
         server.terminate()
         server.wait(timeout=20)
-    report(bare, full, args)
+    report(rounds, args)
 
 
 def _server_kind(workers: int, threads: int) -> str:
@@ -419,7 +472,51 @@ def _server_kind(workers: int, threads: int) -> str:
     return "waitress, 1 process × 8 threads"
 
 
-def report(bare: dict[str, float], full: dict[str, float], args: argparse.Namespace) -> None:
+def cpu_seconds(server_pid: int) -> dict[str, float]:
+    """CPU time used so far by the server's processes and by PostgreSQL's (from /proc; the
+    postmaster's children that have exited count through its cutime/cstime)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out = {"server": 0.0, "postgres": 0.0}
+    children: dict[int, list[int]] = {}
+    stats: dict[int, tuple[str, float]] = {}
+    reaped: dict[int, tuple[int, float]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            raw = (entry / "stat").read_text()
+        except OSError:
+            continue
+        name = raw[raw.index("(") + 1 : raw.rindex(")")]
+        fields = raw[raw.rindex(")") + 2 :].split()
+        ppid, used = int(fields[1]), (int(fields[11]) + int(fields[12])) / tick
+        stats[int(entry.name)] = (name, used)
+        reaped[int(entry.name)] = (ppid, (int(fields[13]) + int(fields[14])) / tick)
+        children.setdefault(ppid, []).append(int(entry.name))
+    todo = [server_pid]
+    while todo:
+        pid = todo.pop()
+        out["server"] += stats.get(pid, ("", 0.0))[1]
+        todo.extend(children.get(pid, []))
+    pg = {pid for pid, (name, _used) in stats.items() if name.startswith("postgres")}
+    out["postgres"] = sum(stats[pid][1] for pid in pg) + sum(
+        reaped[pid][1] for pid in pg if reaped[pid][0] not in pg
+    )
+    return out
+
+
+def per_request_cpu(
+    before: dict[str, float], after: dict[str, float], requests: float
+) -> dict[str, float]:
+    return {
+        f"{k}_cpu_ms": 1000 * (after[k] - before[k]) / max(requests, 1.0)
+        for k in ("server", "postgres")
+    }
+
+
+def report(
+    rounds: list[tuple[dict[str, float], dict[str, float]]], args: argparse.Namespace
+) -> None:
     cpu = next(
         (
             ln.split(":", 1)[1].strip()
@@ -428,22 +525,35 @@ def report(bare: dict[str, float], full: dict[str, float], args: argparse.Namesp
         ),
         platform.processor(),
     )
+    ratios = [full["per_second"] / bare["per_second"] for bare, full in rounds]
     lines = [
         "## Webhooks",
         "",
         f"`python bench/webhooks.py` — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; "
         f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, PostgreSQL on "
         f"loopback, server ({_server_kind(args.workers, args.threads)}) and client "
-        f"({args.client}) on the same machine.",
+        f"({args.client}) on the same machine; {len(rounds)} rounds, each the bare endpoint "
+        "then the full path.",
         "",
-        "| endpoint | requests | accepted/s | p50 ms | p99 ms |",
-        "| --- | ---: | ---: | ---: | ---: |",
-        f"| bare (verify + store raw body) | {bare['requests']:.0f} | {bare['per_second']:.0f} | "
-        f"{bare['p50_ms']:.1f} | {bare['p99_ms']:.1f} |",
-        f"| `/webhooks/{{courier}}` (full path) | {full['requests']:.0f} | "
-        f"{full['per_second']:.0f} | {full['p50_ms']:.1f} | {full['p99_ms']:.1f} |",
+        "| round | endpoint | requests | accepted/s | p50 ms | p99 ms | CPU ms/request: server "
+        "| PostgreSQL | full / bare |",
+        "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for n, ((bare, full), ratio) in enumerate(zip(rounds, ratios, strict=True), start=1):
+        for name, got in (("bare (verify + store raw body)", bare), ("full path", full)):
+            lines.append(
+                f"| {n} | {name} | {got['requests']:.0f} | {got['per_second']:.0f} | "
+                f"{got['p50_ms']:.1f} | {got['p99_ms']:.1f} | "
+                f"{got.get('server_cpu_ms', float('nan')):.2f} | "
+                f"{got.get('postgres_cpu_ms', float('nan')):.2f} | "
+                + (f"{ratio:.2f} |" if got is full else " |")
+            )
+    fulls = [full["per_second"] for _bare, full in rounds]
+    lines += [
         "",
-        f"Full path / bare: {full['per_second'] / bare['per_second']:.2f} of the throughput.",
+        f"Median over the rounds: full path {statistics.median(fulls):.0f} accepted/s, "
+        f"{statistics.median(ratios):.2f} of the bare endpoint "
+        f"(rounds {min(ratios):.2f}–{max(ratios):.2f}).",
         "",
     ]
     text = "\n".join(lines)

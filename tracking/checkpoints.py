@@ -12,20 +12,22 @@ appears.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, joinedload, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from labels import s10
 from tracking import appointment, status
+from tracking.db import pipelined
 from tracking.errors import NotFound, Unprocessable, ValidationFailed
 from tracking.models import Checkpoint, Courier, Dossier, PendingCheckpoint, Shipment
 from tracking.services import (
-    audit,
     audit_row,
     center_tz,
     center_zone,
@@ -195,13 +197,7 @@ def record_checkpoint(
         "flag_reason": "; ".join([*issues, *cp.flags])[:255] or None,
         "receipt_id": cp.receipt_id,
     }
-    # No race to guard: the shipment row is locked, so no other transaction adds a checkpoint
-    # to it before this one commits (the unique constraint stays as the last line of defence).
-    # A plain INSERT, then the row as a persistent object without a second round trip.
-    new_id = session.execute(_INSERT, values).scalar_one()
-    row = Checkpoint(id=new_id, **values)
-    make_transient_to_detached(row)
-    session.add(row)
+    row = Checkpoint(**values)
     past.append(
         Past(
             None,
@@ -216,14 +212,26 @@ def record_checkpoint(
     )
     audits: list[dict[str, Any]] = []
     events: list[dict[str, Any]] = []
-    changes = _derive(session, shipment, row, past, now, audits, events)
+    updates: list[dict[str, Any]] = []
+    changes = _derive(session, shipment, row, past, now, audits, events, updates)
     events.append(
         event_row(
             now, "shipment.checkpoint", shipment.dossier.code, checkpoint_payload(shipment, row)
         )
     )
-    write_records(session, audits, events)
-    _after_checkpoint(session, shipment, row, now)
+    # No race to guard: the shipment row is locked, so no other transaction adds a checkpoint
+    # to it before this one commits (the unique constraint stays as the last line of defence).
+    # Every write of the checkpoint travels in one round trip; the row then becomes a
+    # persistent object without another.
+    with pipelined(session) as conn:
+        new_id = _insert_checkpoint(conn, values)
+        for update in updates:
+            conn.execute(_SET_STATUS[update.pop("model")], update)
+        write_records(conn, audits, events)
+    row.id = new_id()
+    make_transient_to_detached(row)
+    session.add(row)
+    _after_checkpoint(session, shipment, row, now, past)
     return Recorded(row, created=True, changes=changes)
 
 
@@ -250,9 +258,10 @@ def _derive(
     now: datetime,
     audits: list[dict[str, Any]],
     events: list[dict[str, Any]],
+    updates: list[dict[str, Any]],
 ) -> dict[str, Any]:
-    """New statuses of the shipment and its dossier; audit rows and events for the changes are
-    added to ``audits`` and ``events``."""
+    """New statuses of the shipment and its dossier; audit rows, events and status updates for
+    the changes are added to ``audits``, ``events`` and ``updates`` (written by the caller)."""
     changes: dict[str, Any] = {}
     new_status = status.derive_status(_happened(past, shipment_id=shipment.id))
     actor = row.actor or row.source
@@ -273,14 +282,14 @@ def _derive(
             )
         )
         changes["shipment"] = (shipment.status, new_status)
-        _write(session, shipment, status=new_status, updated_at=now)
+        updates.append(_set_status(shipment, new_status, now))
 
     dossier = shipment.dossier
     new_dossier_status = status.dossier_status(
         _happened(past, direction="inbound"), _happened(past, direction="outbound")
     )
     if row.event == "received_by_center" and not row.flagged:
-        _fix_receipt(session, dossier, past, now)
+        _fix_receipt(session, dossier, past, now, audits)
     if new_dossier_status != dossier.status:
         audits.append(
             audit_row(
@@ -306,7 +315,7 @@ def _derive(
             )
         )
         changes["dossier"] = (dossier.status, new_dossier_status)
-        _write(session, dossier, status=new_dossier_status, updated_at=now)
+        updates.append(_set_status(dossier, new_dossier_status, now))
     return changes
 
 
@@ -318,17 +327,45 @@ _SET_STATUS = {
 }
 
 
-def _write(session: Session, obj: Shipment | Dossier, status: str, updated_at: datetime) -> None:
-    """Set a shipment's or dossier's status with one prepared UPDATE and keep the loaded object
-    in step, without the unit of work (the hot path of every checkpoint)."""
-    session.execute(
-        _SET_STATUS[type(obj)], {"row_id": obj.id, "status": status, "updated_at": updated_at}
-    )
+def _set_status(obj: Shipment | Dossier, status: str, updated_at: datetime) -> dict[str, Any]:
+    """A shipment's or dossier's new status: the loaded object is kept in step and the UPDATE
+    is returned for the caller to send, without the unit of work (the hot path of every
+    checkpoint)."""
     set_committed_value(obj, "status", status)
     set_committed_value(obj, "updated_at", updated_at)
+    return {"model": type(obj), "row_id": obj.id, "status": status, "updated_at": updated_at}
 
 
-def _fix_receipt(session: Session, dossier: Dossier, past: list[Past], now: datetime) -> None:
+def _insert_checkpoint(conn: Connection, values: dict[str, Any]) -> Callable[[], int]:
+    """INSERT the checkpoint; a callable gives its id once the statement has been answered.
+
+    In a PostgreSQL pipeline the id is read from the driver's cursor after the block (a
+    RETURNING through SQLAlchemy there gives no rows); elsewhere it is read at once.
+    """
+    if conn.dialect.name != "postgresql":
+        new_id = conn.execute(_INSERT, values).scalar_one()
+        return lambda: new_id
+    sql = _INSERT_SQL.get(conn.dialect.name)
+    if sql is None:
+        sql = _INSERT_SQL[conn.dialect.name] = str(
+            _INSERT.compile(dialect=conn.dialect, column_keys=list(values))
+        )
+    cursor = conn.connection.driver_connection.cursor()
+    # The values are plain: every time is aware (UTCDateTime's rule, checked above).
+    cursor.execute(sql, values)
+    return lambda: cursor.fetchone()[0]
+
+
+_INSERT_SQL: dict[str, str] = {}
+
+
+def _fix_receipt(
+    session: Session,
+    dossier: Dossier,
+    past: list[Past],
+    now: datetime,
+    audits: list[dict[str, Any]],
+) -> None:
     """The legal clock starts when the center receives the dossier (Decision 45/2016, Art. 6):
     the earliest receipt fixes ``received_at`` and the appointment ``due_at``."""
     first = min(
@@ -344,18 +381,21 @@ def _fix_receipt(session: Session, dossier: Dossier, past: list[Past], now: date
     dossier.due_at = appointment.due_at(
         first, dossier.processing_half_days / 2, cal, center_tz(center)
     )
-    audit(
-        session,
-        now,
-        "system",
-        "dossier.received",
-        "dossier",
-        dossier.code,
-        {"received_at": first.isoformat(), "due_at": dossier.due_at.isoformat()},
+    audits.append(
+        audit_row(
+            now,
+            "system",
+            "dossier.received",
+            "dossier",
+            dossier.code,
+            {"received_at": first.isoformat(), "due_at": dossier.due_at.isoformat()},
+        )
     )
 
 
-def _after_checkpoint(session: Session, shipment: Shipment, row: Checkpoint, now: datetime) -> None:
+def _after_checkpoint(
+    session: Session, shipment: Shipment, row: Checkpoint, now: datetime, past: list[Past]
+) -> None:
     """Let the estimate learn from the checkpoint (lane times, facts replacing expectations)."""
     try:
         from tracking import estimating
@@ -363,7 +403,7 @@ def _after_checkpoint(session: Session, shipment: Shipment, row: Checkpoint, now
         return
     hook = getattr(estimating, "on_checkpoint", None)
     if hook is not None and not row.flagged:
-        hook(session, shipment, row, now)
+        hook(session, shipment, row, now, past=past)
 
 
 def checkpoint_payload(shipment: Shipment, c: Checkpoint) -> dict[str, Any]:

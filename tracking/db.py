@@ -7,12 +7,15 @@ SQLite (which has no time zone type) and PostgreSQL (``timestamptz``).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
-from sqlalchemy.engine import Dialect, make_url
-from sqlalchemy.orm import DeclarativeBase, sessionmaker
+from sqlalchemy.engine import Connection, Dialect, make_url
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 # Explicit constraint names so that migrations can name what they change, on every database.
@@ -89,3 +92,32 @@ def read_engine(engine: Engine) -> Engine:
 
 def make_sessionmaker(engine: Engine) -> sessionmaker:
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+
+
+@contextmanager
+def pipelined(session: Session) -> Iterator[Connection]:
+    """A connection whose statements are sent without waiting for each answer.
+
+    PostgreSQL (psycopg's pipeline mode): the statements executed inside travel together and
+    are answered together when the block ends: one round trip instead of one each. Only for
+    writes whose results are not read inside the block: a SELECT or a RETURNING executed here
+    gives no rows (a single-row INSERT needs ``.inline()``, or SQLAlchemy adds a RETURNING).
+    Pending ORM changes are flushed first, and the block's statements go through the
+    connection, never the session, so that no autoflush runs inside. An error of any statement
+    is raised when the block ends, as SQLAlchemy's exception for it. SQLite (no round trips:
+    the database is in the process) runs the statements one by one.
+    """
+    session.flush()
+    conn = session.connection()
+    raw = conn.connection.driver_connection
+    if conn.dialect.name != "postgresql" or not hasattr(raw, "pipeline"):
+        yield conn
+        return
+    dbapi = conn.dialect.loaded_dbapi
+    try:
+        with raw.pipeline():
+            yield conn
+    except dbapi.Error as exc:
+        raise DBAPIError.instance(
+            "(pipelined statements)", None, exc, dbapi.Error, dialect=conn.dialect
+        ) from exc

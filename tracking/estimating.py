@@ -32,6 +32,7 @@ from courier.transit import (
     post_days_between,
 )
 from tracking import appointment, services
+from tracking.checkpoints import Past, history
 from tracking.errors import Unprocessable, ValidationFailed
 from tracking.estimate import Estimate, EstimateError, Facts, estimate
 from tracking.models import Checkpoint, Courier, Dossier, LaneObservation, Procedure, Shipment
@@ -286,8 +287,12 @@ def on_checkpoint(
     now: datetime,
     *,
     settings: EstimateSettings | None = None,
+    past: Sequence[Past] | None = None,
 ) -> None:
     """After a checkpoint is stored: learn the leg it completes, refresh the dossier's estimate.
+
+    ``past``: the dossier's checkpoints as the write path already read them (with this one);
+    read here when not given.
 
     A completed leg (inbound: picked_up → received_by_center; outbound: handed_to_courier →
     delivered) becomes one ``LaneObservation`` per shipment, recomputed from the earliest
@@ -303,8 +308,8 @@ def on_checkpoint(
     commune = _commune_of(dossier, settings)
     if commune is None:
         return
-    cps = _checkpoints(session, dossier)
-    _learn(session, shipment, [cp for cp, sh in cps if sh.id == shipment.id], dossier, commune)
+    cps = _checkpoints(session, dossier, past)
+    _learn(session, shipment, [p for p in cps if p.shipment_id == shipment.id], dossier, commune)
     try:
         _store(session, dossier, commune, now, settings, _facts(session, dossier, cps))
     except (Unprocessable, ValidationFailed) as exc:
@@ -328,29 +333,24 @@ def _commune_of(dossier: Dossier, settings: EstimateSettings) -> geography.Commu
     return c
 
 
-def _checkpoints(session: Session, dossier: Dossier) -> list[tuple[Checkpoint, Shipment]]:
-    rows = session.execute(
-        select(Checkpoint, Shipment)
-        .join(Shipment, Checkpoint.shipment_id == Shipment.id)
-        .where(Shipment.dossier_id == dossier.id)
-        .order_by(Checkpoint.occurred_at, Checkpoint.id)
-    ).all()
-    # flagged filtered here, not in SQL: SQLite would otherwise walk the boolean index
-    return [(cp, sh) for cp, sh in rows if not cp.flagged]
+def _checkpoints(
+    session: Session, dossier: Dossier, past: Sequence[Past] | None = None
+) -> list[Past]:
+    """The dossier's unflagged checkpoints, both directions (one query when not given)."""
+    rows = history(session, dossier.id) if past is None else past
+    return [p for p in rows if not p.flagged]
 
 
-def _first(cps: Sequence[Checkpoint], event: str) -> datetime | None:
+def _first(cps: Sequence[Past], event: str) -> datetime | None:
     return min((cp.occurred_at for cp in cps if cp.event == event), default=None)
 
 
-def _facts(
-    session: Session, dossier: Dossier, cps: list[tuple[Checkpoint, Shipment]] | None = None
-) -> Facts:
+def _facts(session: Session, dossier: Dossier, cps: Sequence[Past] | None = None) -> Facts:
     if dossier.id is None:  # not stored yet: nothing has happened
         return Facts()
     cps = _checkpoints(session, dossier) if cps is None else cps
-    inbound = [cp for cp, sh in cps if sh.direction == INBOUND]
-    outbound = [cp for cp, sh in cps if sh.direction == OUTBOUND]
+    inbound = [p for p in cps if p.direction == INBOUND]
+    outbound = [p for p in cps if p.direction == OUTBOUND]
     picked = _first(inbound, "picked_up")
     got = None
     if dossier.service != "receive_result":
@@ -363,7 +363,7 @@ def _facts(
 def _learn(
     session: Session,
     shipment: Shipment,
-    cps: Sequence[Checkpoint],
+    cps: Sequence[Past],
     dossier: Dossier,
     commune: geography.Commune,
 ) -> None:

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -138,10 +139,11 @@ def event_row(
 
 
 def write_records(
-    session: Session, audits: list[dict[str, Any]], events: list[dict[str, Any]]
+    session: Session | Connection, audits: list[dict[str, Any]], events: list[dict[str, Any]]
 ) -> None:
     """Audit rows and outbound events, each kind in one statement, in the caller's transaction
-    (plain INSERTs: these rows are written on every checkpoint and never read back here)."""
+    (plain INSERTs: these rows are written on every checkpoint and never read back here). A
+    connection works too: the checkpoint path sends these within ``db.pipelined``."""
     if audits:
         session.execute(_AUDIT_INSERT, audits)
     if events:
@@ -168,8 +170,10 @@ def emit(
     write_records(session, [], [event_row(now, type_, dossier_code, data)])
 
 
-_AUDIT_INSERT = AuditLog.__table__.insert()
-_OUTBOX_INSERT = OutboxEvent.__table__.insert()
+# inline(): no implicit RETURNING of the new id (nothing reads it, and none comes back in a
+# PostgreSQL pipeline).
+_AUDIT_INSERT = AuditLog.__table__.insert().inline()
+_OUTBOX_INSERT = OutboxEvent.__table__.insert().inline()
 
 
 # ── counters and identifiers ─────────────────────────────────────────────────────────────────
