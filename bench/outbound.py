@@ -34,6 +34,8 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import Engine, func, insert, select, text  # noqa: E402
 
+from bench.procstat import cpu_seconds, per_item_ms  # noqa: E402
+
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/outbound_bench"
 WORKER_ENV = {
     "OUTBOUND_POLL_SECONDS": "0.05",
@@ -212,18 +214,26 @@ def percentile(values: list[float], p: float) -> float:
 
 
 # ── the two measurements ─────────────────────────────────────────────────────────────────────
-def throughput(engine: Engine, url: str, args: argparse.Namespace, workers: int) -> float:
+def throughput(
+    engine: Engine, url: str, args: argparse.Namespace, workers: int
+) -> tuple[float, dict[str, float]]:
+    """Deliveries per second, and CPU milliseconds per delivery of the workers, the receiver
+    and PostgreSQL (from the first delivery to the last)."""
     rx = ReceiverProcess(args.latency_ms)
     reset(engine, f"http://127.0.0.1:{rx.port}/hook")
     add_events(engine, args.events, args.dossiers)
     with tempfile.TemporaryDirectory() as inst:
         procs = start_workers(url, workers, inst)
+        groups = {"workers": [p.pid for p in procs], "receiver": [rx.proc.pid]}
         try:
+            wait_for(engine, 1, timeout=60)
+            first, before = succeeded(engine), cpu_seconds(groups)
             wait_for(engine, args.events, timeout=600)
+            cpu = per_item_ms(before, cpu_seconds(groups), args.events - first)
         finally:
             stop_workers(procs)
     times = sorted(rx.stop().values())
-    return (len(times) - 1) / (times[-1] - times[0])
+    return (len(times) - 1) / (times[-1] - times[0]), cpu
 
 
 def lag(engine: Engine, url: str, args: argparse.Namespace, workers: int) -> dict[str, float]:
@@ -285,13 +295,14 @@ def main(argv: list[str]) -> int:
     print(f"machine: {machine()}; receiver latency {args.latency_ms:g} ms")
     results: dict[int, Any] = {}
     for workers in (int(w) for w in args.workers.split(",")):
-        rate = throughput(engine, args.database_url, args, workers)
+        rate, cpu = throughput(engine, args.database_url, args, workers)
         lags = lag(engine, args.database_url, args, workers)
         results[workers] = rate
         print(
             f"{workers} worker(s): {rate:7.0f} deliveries/s ({args.events} events, "
             f"{args.dossiers} dossiers); lag at {args.rate}/s: p50 {lags['p50_ms']:.0f} ms, "
-            f"p99 {lags['p99_ms']:.0f} ms ({lags['events']:.0f} events)",
+            f"p99 {lags['p99_ms']:.0f} ms ({lags['events']:.0f} events); CPU ms per delivery: "
+            + ", ".join(f"{k} {v:.2f}" for k, v in cpu.items()),
             flush=True,
         )
     if 1 in results and 3 in results:

@@ -36,6 +36,8 @@ from queue import Empty, Queue
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.procstat import cpu_seconds, per_item_ms  # noqa: E402
+
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_webhooks"
 JOURNEY = ["picked_up", "at_post_office", "in_transit", "at_post_office", "in_transit"]
 
@@ -415,7 +417,7 @@ def main() -> None:
             for r in range(args.rounds):
                 pair = []
                 for name, path in (("bare", "/bare/bench"), ("full", "/webhooks/bench")):
-                    before = cpu_seconds(server.pid)
+                    before = cpu_seconds({"server": [server.pid]})
                     got = load_wrk(
                         base,
                         path,
@@ -427,7 +429,9 @@ def main() -> None:
                         start=sent[name],
                     )
                     sent[name] += int(got["sent"])
-                    got |= per_request_cpu(before, cpu_seconds(server.pid), got["requests"])
+                    after = cpu_seconds({"server": [server.pid]})
+                    cpu = per_item_ms(before, after, got["requests"])
+                    got |= {f"{k}_cpu_ms": v for k, v in cpu.items()}
                     pair.append(got)
                     print(f"round {r + 1} {name}: {got['per_second']:.0f}/s", flush=True)
                 rounds.append((pair[0], pair[1]))
@@ -470,48 +474,6 @@ def _server_kind(workers: int, threads: int) -> str:
     if workers > 1:
         return f"gunicorn, {workers} processes × {threads} threads"
     return "waitress, 1 process × 8 threads"
-
-
-def cpu_seconds(server_pid: int) -> dict[str, float]:
-    """CPU time used so far by the server's processes and by PostgreSQL's (from /proc; the
-    postmaster's children that have exited count through its cutime/cstime)."""
-    tick = os.sysconf("SC_CLK_TCK")
-    out = {"server": 0.0, "postgres": 0.0}
-    children: dict[int, list[int]] = {}
-    stats: dict[int, tuple[str, float]] = {}
-    reaped: dict[int, tuple[int, float]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            raw = (entry / "stat").read_text()
-        except OSError:
-            continue
-        name = raw[raw.index("(") + 1 : raw.rindex(")")]
-        fields = raw[raw.rindex(")") + 2 :].split()
-        ppid, used = int(fields[1]), (int(fields[11]) + int(fields[12])) / tick
-        stats[int(entry.name)] = (name, used)
-        reaped[int(entry.name)] = (ppid, (int(fields[13]) + int(fields[14])) / tick)
-        children.setdefault(ppid, []).append(int(entry.name))
-    todo = [server_pid]
-    while todo:
-        pid = todo.pop()
-        out["server"] += stats.get(pid, ("", 0.0))[1]
-        todo.extend(children.get(pid, []))
-    pg = {pid for pid, (name, _used) in stats.items() if name.startswith("postgres")}
-    out["postgres"] = sum(stats[pid][1] for pid in pg) + sum(
-        reaped[pid][1] for pid in pg if reaped[pid][0] not in pg
-    )
-    return out
-
-
-def per_request_cpu(
-    before: dict[str, float], after: dict[str, float], requests: float
-) -> dict[str, float]:
-    return {
-        f"{k}_cpu_ms": 1000 * (after[k] - before[k]) / max(requests, 1.0)
-        for k in ("server", "postgres")
-    }
 
 
 def report(
