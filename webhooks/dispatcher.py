@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import requests
+from requests.structures import CaseInsensitiveDict
 from sqlalchemy.orm import Session, sessionmaker
 from standardwebhooks import Webhook
 
@@ -135,6 +136,7 @@ class Dispatcher:
         self._busy = True  # after work, look again at once; when idle, read before writing
         self._signers: dict[str, Webhook] = {}
         self._resolved: dict[str, tuple[float, str | None]] = {}
+        self._templates: dict[str, requests.PreparedRequest] = {}
 
     def _http_session(self) -> requests.Session:
         """Proxies only as configured (OUTBOUND_PROXY), never from the environment: receivers
@@ -260,13 +262,12 @@ class Dispatcher:
         }
         t0 = time.perf_counter()
         try:
-            resp = self.http.post(
-                claim.url,
-                data=body.encode("utf-8"),
-                headers=headers,
+            resp = self.http.send(
+                self._prepared(claim.url, headers, body.encode("utf-8")),
                 timeout=(s.connect_timeout, s.read_timeout),
                 allow_redirects=False,
                 stream=True,
+                proxies=self.http.proxies,
             )
         except requests.Timeout as exc:
             return self._failed(claim, at, t0, f"timeout: {exc}")
@@ -290,6 +291,20 @@ class Dispatcher:
             error=f"HTTP {status}" + (f": {text}" if text else ""),
             retry_after=policy.parse_retry_after(resp.headers.get("Retry-After"), self.clock()),
         )
+
+    def _prepared(self, url: str, headers: dict[str, str], body: bytes) -> requests.PreparedRequest:
+        """The request, from a copy of one prepared per URL (``Session.send`` of requests'
+        "prepared requests"): parsing the URL and merging the session's settings again for
+        every delivery cost a third of a worker's time. Nothing of the session is merged in:
+        no cookies a receiver set, no default headers."""
+        template = self._templates.get(url)
+        if template is None:
+            template = self._templates[url] = requests.PreparedRequest()
+            template.prepare(method="POST", url=url, hooks={})
+        prepared = template.copy()
+        prepared.headers = CaseInsensitiveDict({**headers, "Content-Length": str(len(body))})
+        prepared.body = body
+        return prepared
 
     def _failed(self, claim: queue.Claim, at: datetime, t0: float, error: str) -> queue.Outcome:
         latency = (time.perf_counter() - t0) * 1000
