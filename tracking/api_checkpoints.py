@@ -10,11 +10,16 @@ from pydantic import Field, StringConstraints, field_validator
 
 from labels import s10
 from tracking import handovers, services, status
-from tracking.checkpoints import CheckpointIn, checkpoint_dict, record_checkpoint
+from tracking.checkpoints import (
+    CheckpointIn,
+    checkpoint_dict,
+    flagged_checkpoints,
+    record_checkpoint,
+)
 from tracking.errors import Forbidden
 from tracking.openapi import op
 from tracking.schemas import CourierCode, Strict
-from tracking.web import db, now, parse, principal, roles
+from tracking.web import db, int_arg, now, parse, principal, roles
 
 bp = Blueprint("checkpoints_api", __name__, url_prefix="/api/v1")
 
@@ -64,6 +69,13 @@ OPENAPI_SCHEMAS = {
     "HandoverIn": HandoverIn,
     "ConfirmIn": ConfirmIn,
     "Checkpoint": {"type": "object"},
+    "FlaggedList": {
+        "type": "object",
+        "properties": {
+            "checkpoints": {"type": "array", "items": {"$ref": "#/components/schemas/Checkpoint"}},
+            "next_before": {"type": ["integer", "null"]},
+        },
+    },
     "Handover": {"type": "object"},
     "Confirmation": {
         "type": "object",
@@ -83,6 +95,15 @@ OPENAPI = {
             errors=(400, 401, 403, 404, 415, 422),
             roles="postal (post events), center (received_by_center, result_ready, "
             "handed_to_courier, cancelled)",
+        )
+    },
+    "/api/v1/checkpoints/flagged": {
+        "get": op(
+            "Checkpoints held for review, newest first (extension); ?limit=1..1000&before=<id>",
+            200,
+            "FlaggedList",
+            errors=(400, 401, 403),
+            roles="center, postal",
         )
     },
     "/api/v1/handovers": {
@@ -153,6 +174,22 @@ def scan() -> Any:
         "procedure": dossier.procedure.name if dossier.procedure else None,
     }
     return jsonify(body), 201 if rec.created else 200
+
+
+@bp.get("/checkpoints/flagged")
+@roles("center", "postal")
+def flagged() -> Any:
+    """The review list: what broke the rules or came with a code no map knows."""
+    limit = int_arg("limit", 100, 1, 1000) or 100
+    before = int_arg("before", None, 1, 2**62)
+    rows = flagged_checkpoints(db(), limit=limit, before=before)
+    tz = _tz()
+    return jsonify(
+        {
+            "checkpoints": [checkpoint_dict(c, tz) for c in rows],
+            "next_before": rows[-1].id if len(rows) == limit else None,
+        }
+    )
 
 
 @bp.post("/handovers")

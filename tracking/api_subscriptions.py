@@ -15,10 +15,9 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from pydantic import Field, StringConstraints
 
 from tracking import services
-from tracking.errors import ValidationFailed
 from tracking.openapi import op
 from tracking.schemas import Strict
-from tracking.web import db, now, parse, principal, roles
+from tracking.web import db, int_arg, now, parse, principal, roles
 from webhooks import outbound
 
 bp = Blueprint("subscriptions", __name__, url_prefix="/api/v1/subscriptions")
@@ -193,19 +192,6 @@ def _one(sub_id: int) -> Any:
     return jsonify(outbound.subscription_dict(sub, _tz(), counts))
 
 
-def _int_arg(name: str, default: int | None, lo: int, hi: int) -> int | None:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ValidationFailed(f"{name} must be a whole number", field=name) from None
-    if not lo <= value <= hi:
-        raise ValidationFailed(f"{name} must be between {lo} and {hi}", field=name)
-    return value
-
-
 @bp.post("")
 @roles()
 def create() -> Any:
@@ -287,8 +273,8 @@ def replay(id: int) -> Any:
 @bp.get("/<int:id>/deliveries")
 @roles()
 def deliveries(id: int) -> Any:
-    limit = _int_arg("limit", 100, 1, 1000) or 100
-    before = _int_arg("before", None, 1, 2**62)
+    limit = int_arg("limit", 100, 1, 1000) or 100
+    before = int_arg("before", None, 1, 2**62)
     state = request.args.get("state") or None
     rows = outbound.list_deliveries(db(), id, _tz(), state=state, limit=limit, before=before)
     next_before = rows[-1]["id"] if len(rows) == limit else None

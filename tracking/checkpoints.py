@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, joinedload, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
@@ -446,6 +446,29 @@ def checkpoint_dict(c: Checkpoint, tz: Any) -> dict[str, Any]:
         "shipment_status": sh.status,
         "dossier_status": sh.dossier.status,
     }
+
+
+# ── the review list ──────────────────────────────────────────────────────────────────────────
+# Written as the partial index's own predicate, so that both databases use ix_checkpoint_review
+# (SQLite would compare ``flagged = 1`` with ``flagged`` and walk the table).
+_FLAGGED = text("checkpoint.flagged")
+
+
+def flagged_checkpoints(
+    session: Session, *, limit: int = 100, before: int | None = None
+) -> list[Checkpoint]:
+    """Checkpoints held for review (rules broken, unknown courier codes), newest first; page on
+    with ``before`` = the last id seen."""
+    query = (
+        select(Checkpoint)
+        .where(_FLAGGED)
+        .options(joinedload(Checkpoint.shipment).joinedload(Shipment.dossier))
+        .order_by(Checkpoint.id.desc())
+        .limit(limit)
+    )
+    if before is not None:
+        query = query.where(Checkpoint.id < before)
+    return list(session.scalars(query))
 
 
 # ── checkpoints for items not registered yet ────────────────────────────────────────────────

@@ -203,9 +203,8 @@ class Shipment(Base):
 class Checkpoint(Base):
     __tablename__ = "checkpoint"
     id: Mapped[int] = mapped_column(ID, primary_key=True)
-    shipment_id: Mapped[int] = mapped_column(
-        ForeignKey("shipment.id", ondelete="CASCADE"), index=True
-    )
+    # Looked up by the unique key below, which starts with shipment_id: no index of its own.
+    shipment_id: Mapped[int] = mapped_column(ForeignKey("shipment.id", ondelete="CASCADE"))
     event: Mapped[str] = mapped_column(String(32))
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -227,7 +226,14 @@ class Checkpoint(Base):
         # One real-world event is stored once, whichever source reports it first.
         UniqueConstraint("shipment_id", "event", "occurred_at"),
         Index("ix_checkpoint_event_occurred_at", "event", "occurred_at"),
-        Index("ix_checkpoint_flagged", "flagged"),
+        # The review list: the few flagged rows only (a whole-table boolean index cost every
+        # insert and misled SQLite's planner).
+        Index(
+            "ix_checkpoint_review",
+            "id",
+            postgresql_where=text("flagged"),
+            sqlite_where=text("flagged"),
+        ),
     )
 
 

@@ -128,6 +128,20 @@ def roles(*allowed: str) -> Callable[[F], F]:
 
 
 # ── input ────────────────────────────────────────────────────────────────────────────────────
+def int_arg(name: str, default: int | None, lo: int, hi: int) -> int | None:
+    """A whole-number query argument within [lo, hi]; 400 naming it otherwise."""
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValidationFailed(f"{name} must be a whole number", field=name) from None
+    if not lo <= value <= hi:
+        raise ValidationFailed(f"{name} must be between {lo} and {hi}", field=name)
+    return value
+
+
 def json_body() -> Any:
     if not request.is_json:
         raise UnsupportedMedia("send JSON with 'Content-Type: application/json'")

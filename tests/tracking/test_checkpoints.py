@@ -230,3 +230,35 @@ def test_any_interleaving_and_duplication_ends_in_the_same_state(
     got = _state(app, code)
     assert got[0] == expected[0] and got[1] == expected[1]
     assert got[2:] == expected[2:]
+
+
+def test_flagged_checkpoints_are_listed_for_review_newest_first_and_paged(
+    app: Flask, client: FlaskClient, token: Headers
+) -> None:
+    secret = generic_courier(app)
+    center = token("center")
+    d = register(client, center, service="both", courier="ghn")
+    inbound = d["shipments"][0]["item_id"]
+    at = (T0 + timedelta(hours=1)).isoformat()
+    ok = send(client, secret, "ok", generic_body((inbound, "picked_up", at)), courier="ghn")
+    assert ok.status_code == 200 and ok.json["applied"] == 1
+    for n, event in enumerate(["delivered", "out_for_delivery", "result_ready"]):
+        body = generic_body((inbound, event, (T0 + timedelta(hours=2 + n)).isoformat()))
+        assert send(client, secret, f"bad{n}", body, courier="ghn").status_code == 422
+
+    first = client.get("/api/v1/checkpoints/flagged?limit=2", headers=token("postal"))
+    assert first.status_code == 200
+    page = first.json
+    assert [c["event"] for c in page["checkpoints"]] == ["result_ready", "out_for_delivery"]
+    assert all(c["flagged"] and "inbound" in c["flag_reason"] for c in page["checkpoints"])
+    assert page["checkpoints"][0]["item_id"] == inbound
+    assert page["checkpoints"][0]["dossier_code"] == d["code"]
+    rest = client.get(
+        f"/api/v1/checkpoints/flagged?limit=2&before={page['next_before']}", headers=center
+    ).json
+    assert [c["event"] for c in rest["checkpoints"]] == ["delivered"]
+    assert rest["next_before"] is None
+
+    bad = client.get("/api/v1/checkpoints/flagged?limit=0", headers=center)
+    assert bad.status_code == 400 and bad.json["error"]["field"] == "limit"
+    assert client.get("/api/v1/checkpoints/flagged").status_code == 401
