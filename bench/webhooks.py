@@ -225,7 +225,7 @@ def load(
 WRK_SCRIPT = r"""
 local reqs = {}
 local n = 0
-local tid = 0
+tid = 0 -- a global: setup() gives each thread its own through thread:set
 local nthreads = 1
 local counter = 0
 function setup(thread)
@@ -351,6 +351,24 @@ def load_wrk(
     }
 
 
+def check_distinct(prefix: str, requests: float, in_flight: int) -> None:
+    """Every request of a phase must have been a distinct delivery, stored once: a client
+    that repeats requests would measure the cheap duplicate answer instead. (Up to one request
+    per connection may be stored but cut off uncounted when the client stops.)"""
+    from sqlalchemy import create_engine, func, select
+
+    from tracking.models import WebhookReceipt
+
+    engine = create_engine(_url())
+    with engine.connect() as conn:
+        stored = conn.scalar(
+            select(func.count()).where(WebhookReceipt.webhook_id.startswith(prefix))
+        )
+    engine.dispose()
+    if not int(requests) <= (stored or 0) <= int(requests) + in_flight:
+        raise SystemExit(f"{prefix}: {requests:.0f} requests but {stored} distinct deliveries")
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -375,6 +393,13 @@ def main() -> None:
     )
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument(
+        "--shipments",
+        type=int,
+        default=3000,
+        help="registered items the deliveries go round (3,000: about 8 checkpoints each over "
+        "the default rounds, as in a real journey; fewer make ever longer histories)",
+    )
+    parser.add_argument(
         "--python-client", action="store_true", help="load with Python threads instead of wrk"
     )
     args = parser.parse_args()
@@ -382,7 +407,7 @@ def main() -> None:
         serve(args.port, args.workers, args.threads)
         return
 
-    secret, items = prepare(shipments=400)
+    secret, items = prepare(shipments=args.shipments)
     port = _free_port()
     server = subprocess.Popen(
         [
@@ -430,6 +455,7 @@ def main() -> None:
                     )
                     sent[name] += int(got["sent"])
                     after = cpu_seconds({"server": [server.pid]})
+                    check_distinct(f"{name}{r}-", got["requests"], args.connections)
                     cpu = per_item_ms(before, after, got["requests"])
                     got |= {f"{k}_cpu_ms": v for k, v in cpu.items()}
                     pair.append(got)
