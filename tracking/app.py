@@ -10,7 +10,7 @@ from typing import Any
 from flask import Flask
 
 from tracking import config as config_mod
-from tracking.db import make_engine, make_sessionmaker, read_engine
+from tracking.db import ReferenceCache, make_engine, make_sessionmaker, read_engine
 from tracking.web import (
     close_db,
     csrf,
@@ -34,8 +34,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     engine = app.config.get("ENGINE") or make_engine(url)
     app.extensions["tracking.engine"] = engine
-    app.extensions["tracking.sessionmaker"] = make_sessionmaker(engine)
-    app.extensions["tracking.read_sessionmaker"] = make_sessionmaker(read_engine(engine))
+    cache = ReferenceCache(float(app.config.get("REFERENCE_CACHE_SECONDS", 30)))
+    app.extensions["tracking.sessionmaker"] = make_sessionmaker(engine, cache)
+    app.extensions["tracking.read_sessionmaker"] = make_sessionmaker(read_engine(engine), cache)
     app.teardown_appcontext(close_db)
     app.before_request(refuse_nul_in_url)
     app.after_request(touch_token)

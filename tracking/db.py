@@ -7,16 +7,20 @@ SQLite (which has no time zone type) and PostgreSQL (``timestamptz``).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar, cast
 
+from cachetools import TTLCache
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import Connection, Dialect, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+T = TypeVar("T")
 
 # Explicit constraint names so that migrations can name what they change, on every database.
 NAMING_CONVENTION = {
@@ -90,8 +94,52 @@ def read_engine(engine: Engine) -> Engine:
     return engine.execution_options(sqlite_begin="DEFERRED")
 
 
-def make_sessionmaker(engine: Engine) -> sessionmaker:
-    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+def make_sessionmaker(engine: Engine, cache: ReferenceCache | None = None) -> sessionmaker:
+    """Sessions of one application; they share its ``ReferenceCache`` (``reference_cache``)."""
+    return sessionmaker(
+        bind=engine,
+        expire_on_commit=False,
+        autoflush=True,
+        info={"reference_cache": cache if cache is not None else ReferenceCache()},
+    )
+
+
+class ReferenceCache:
+    """Reference data that every estimate reads and an administrator rarely changes (couriers'
+    transit tables, the center's calendar overrides), kept for ``ttl`` seconds per application
+    (cachetools' TTLCache, behind a lock: sessions of several threads share it).
+
+    A change made through this application clears its entry at once; one made by another
+    process is seen within ``ttl``. Only estimates read through it: the legal appointment date
+    always reads the calendar afresh.
+    """
+
+    def __init__(self, ttl: float = 30.0, maxsize: int = 256) -> None:
+        self._data: TTLCache[Hashable, Any] = TTLCache(maxsize=maxsize, ttl=ttl)
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, load: Callable[[], T]) -> T:
+        with self._lock:
+            if key in self._data:
+                return cast(T, self._data[key])
+        value = load()
+        with self._lock:
+            self._data[key] = value
+        return value
+
+    def forget(self, kind: str) -> None:
+        """Drop every entry whose key starts with ``kind``."""
+        with self._lock:
+            for key in [k for k in self._data if isinstance(k, tuple) and k[:1] == (kind,)]:
+                self._data.pop(key, None)
+
+
+def reference_cache(session: Session) -> ReferenceCache:
+    """The application's cache; a session made elsewhere (a script's) gets one of its own."""
+    cache = session.info.get("reference_cache")
+    if cache is None:
+        cache = session.info["reference_cache"] = ReferenceCache()
+    return cast(ReferenceCache, cache)
 
 
 @contextmanager

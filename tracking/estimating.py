@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -28,15 +28,34 @@ from courier.transit import (
     INBOUND,
     OUTBOUND,
     TransitError,
+    TransitTable,
     post_calendar,
     post_days_between,
 )
 from tracking import appointment, services
 from tracking.checkpoints import Past, history
+from tracking.db import reference_cache
 from tracking.errors import Unprocessable, ValidationFailed
 from tracking.estimate import Estimate, EstimateError, Facts, estimate
-from tracking.models import Checkpoint, Courier, Dossier, LaneObservation, Procedure, Shipment
-from tracking.transit_data import MAX_OBSERVATIONS, WINDOW_DAYS, lane_history, load_table
+from tracking.models import (
+    CalendarOverride,
+    Center,
+    Checkpoint,
+    Courier,
+    Dossier,
+    LaneObservation,
+    Procedure,
+    Shipment,
+    TransitTableRecord,
+)
+from tracking.transit_data import (
+    MAX_OBSERVATIONS,
+    SERVICE_LEVEL,
+    WINDOW_DAYS,
+    lane_history,
+    load_table,
+)
+from tracking.workdays import WorkCalendar
 
 log = logging.getLogger(__name__)
 
@@ -99,8 +118,7 @@ def compute(
     facts: Facts | None = None,
 ) -> Estimate:
     """The pure estimate with the table, history and calendar of the database."""
-    table = load_table(session, courier)
-    center = services.get_center(session)
+    table = _table(session, courier)
     history = lane_history(
         session,
         table,
@@ -120,7 +138,7 @@ def compute(
             service=service,
             table=table,
             submitted_at=submitted_at,
-            center_cal=services.work_calendar(session, center, settings.session_hours),
+            center_cal=_calendar(session, settings.session_hours),
             post_cal=post_calendar(),
             history=history,
             facts=facts,
@@ -130,6 +148,40 @@ def compute(
         if field == "processing_days":
             raise ValidationFailed(str(exc), field=field) from exc
         raise Unprocessable(str(exc), field=field, code="not_estimable") from exc
+
+
+# ── reference data, kept a few seconds (tracking.db.ReferenceCache) ──────────────────────────
+def _table(session: Session, courier: Courier) -> TransitTable:
+    return reference_cache(session).get(
+        ("transit", courier.id, SERVICE_LEVEL), lambda: load_table(session, courier)
+    )
+
+
+def _calendar(session: Session, session_hours: str | None) -> WorkCalendar:
+    return reference_cache(session).get(
+        ("calendar", session_hours),
+        lambda: services.work_calendar(session, services.get_center(session), session_hours),
+    )
+
+
+_KINDS: dict[type, str] = {
+    TransitTableRecord: "transit",
+    CalendarOverride: "calendar",
+    Center: "calendar",  # its session hours
+}
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_changed(session: Session, _context: Any) -> None:
+    """A transit table, calendar override or center written through any session of this
+    process clears what the cache holds of its kind."""
+    kinds = {
+        _KINDS[type(obj)]
+        for obj in (*session.new, *session.dirty, *session.deleted)
+        if type(obj) in _KINDS
+    }
+    for kind in kinds:
+        reference_cache(session).forget(kind)
 
 
 # ── placing addresses ────────────────────────────────────────────────────────────────────────
@@ -375,7 +427,7 @@ def _learn(
         start = dossier.submitted_at  # the post collected it then (CONTRACT.md)
     if start is None or end is None:
         return
-    table = load_table(session, shipment.courier)
+    table = _table(session, shipment.courier)
     try:
         days = post_days_between(start, end, post_calendar())
         zone = table.zone(

@@ -10,13 +10,14 @@ the size of the history. Functions take a session first and never commit.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import CompoundSelect, Select, bindparam, literal, select, union_all
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from courier import geography
@@ -121,18 +122,17 @@ def seed_transit_tables(session: Session, now: datetime) -> int:
 
 
 # ── learned lanes ────────────────────────────────────────────────────────────────────────────
-def _durations(
-    session: Session,
-    courier_id: int,
-    level: str,
-    direction: str,
+def _lane_select(
+    courier_id: Any,
+    level: Any,
+    direction: Any,
     column: InstrumentedAttribute[Any],
-    value: str,
-    since: datetime,
-    limit: int,
-) -> list[float]:
+    value: Any,
+    since: Any,
+    limit: Any,
+) -> Select[Any]:
     """One lane's durations, newest first: a range scan of ix_lane_commune or ix_lane_zone."""
-    stmt = (
+    return (
         select(LaneObservation.post_days)
         .where(
             LaneObservation.courier_id == courier_id,
@@ -144,7 +144,28 @@ def _durations(
         .order_by(LaneObservation.ended_at.desc())
         .limit(limit)
     )
-    return [float(d) for d in session.scalars(stmt)]
+
+
+@functools.cache
+def _lanes_statement(directions: int) -> CompoundSelect[Any]:
+    """The commune's and the zone's lane of each direction, built once per number of
+    directions (an estimate asks for one or two)."""
+    parts = []
+    for n in range(directions):
+        for k, (column, value) in enumerate(
+            ((LaneObservation.commune_code, "commune"), (LaneObservation.zone, f"zone{n}"))
+        ):
+            lane = _lane_select(
+                bindparam("courier"),
+                bindparam("level"),
+                bindparam(f"direction{n}"),
+                column,
+                bindparam(value),
+                bindparam("since"),
+                bindparam("limit"),
+            ).subquery()
+            parts.append(select(literal(2 * n + k).label("lane"), lane.c.post_days))
+    return union_all(*parts)
 
 
 def lane_history(
@@ -162,15 +183,15 @@ def lane_history(
     """Observed durations of this commune's lanes and of its zones, for ``estimate_lane``."""
     since = now - timedelta(days=window_days)
     base = (table.courier, table.service_level)
-    out: dict[LaneKey, list[float]] = {}
-    for d in directions:
+    keys: list[LaneKey] = []
+    params: dict[str, Any] = {"courier": courier_id, "level": table.service_level}
+    params |= {"since": since, "limit": max_observations, "commune": commune.code}
+    for n, d in enumerate(directions):
         zone = table.zone(d, commune.code, distance_km, commune.province_code).name
-        args = (session, courier_id, table.service_level, d)
-        lim = max_observations
-        out[LaneKey(*base, d, commune=commune.code)] = _durations(
-            *args, LaneObservation.commune_code, commune.code, since, lim
-        )
-        out[LaneKey(*base, d, zone=zone)] = _durations(
-            *args, LaneObservation.zone, zone, since, lim
-        )
+        keys += [LaneKey(*base, d, commune=commune.code), LaneKey(*base, d, zone=zone)]
+        params |= {f"direction{n}": d, f"zone{n}": zone}
+    out: dict[LaneKey, list[float]] = {key: [] for key in keys}
+    if keys:  # every lane in one round trip, each still its own bounded range scan
+        for lane_no, days in session.execute(_lanes_statement(len(keys) // 2), params):
+            out[keys[lane_no]].append(float(days))
     return out

@@ -3,6 +3,8 @@ applied, and an error of any of them raised as SQLAlchemy's exception when the b
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from flask import Flask
 from sqlalchemy import func, select
@@ -69,3 +71,50 @@ def test_an_error_in_the_block_is_sqlalchemys_and_nothing_is_kept(app: Flask) ->
             )
         s.rollback()
     assert _count(app, AuditLog) == before
+
+
+# ── the reference cache ──────────────────────────────────────────────────────────────────────
+def test_the_reference_cache_loads_once_forgets_a_kind_and_expires() -> None:
+    import time
+
+    from tracking.db import ReferenceCache
+
+    loads: list[str] = []
+
+    def load(value: str) -> Callable[[], str]:
+        def inner() -> str:
+            loads.append(value)
+            return value
+
+        return inner
+
+    cache = ReferenceCache(ttl=60)
+    assert cache.get(("transit", 1), load("a")) == "a"
+    assert cache.get(("transit", 1), load("b")) == "a" and loads == ["a"]
+    assert cache.get(("calendar", None), load("c")) == "c"
+    cache.forget("transit")
+    assert cache.get(("transit", 1), load("d")) == "d"
+    assert cache.get(("calendar", None), load("e")) == "c"
+    short = ReferenceCache(ttl=0.05)
+    short.get(("transit", 1), load("f"))
+    time.sleep(0.1)
+    assert short.get(("transit", 1), load("g")) == "g"
+
+
+def test_a_calendar_override_written_in_the_process_is_used_by_the_next_estimate(
+    app: Flask,
+) -> None:
+    from datetime import date
+
+    from tracking import estimating
+    from tracking.models import CalendarOverride
+
+    maker = app.extensions["tracking.sessionmaker"]
+    with maker() as s:
+        before = estimating._calendar(s, None)
+        monday = date(2026, 12, 7)
+        assert before.is_working_day(monday)
+        s.add(CalendarOverride(day=monday, working=False, reason="test", source="test"))
+        s.commit()
+    with app.extensions["tracking.read_sessionmaker"]() as s:
+        assert not estimating._calendar(s, None).is_working_day(monday)

@@ -183,7 +183,10 @@ def test_lane_reads_use_their_indexes(ws: Session) -> None:
         plan = " ".join(str(r[-1]) for r in ws.execute(text("EXPLAIN QUERY PLAN " + sql)))
         assert "TEMP B-TREE" not in plan  # the index gives the order too
     assert "ix_lane_commune" in plan, plan
-    assert transit_data._durations.__doc__ and "range scan" in transit_data._durations.__doc__
+    built = transit_data._lane_select(
+        1, "standard", "outbound", LaneObservation.commune_code, MUONG_XEN, since, 1000
+    )
+    assert str(built.compile(ws.get_bind())) == str(stmt.compile(ws.get_bind()))
 
 
 # ── every dossier carries its estimate ───────────────────────────────────────────────────────
