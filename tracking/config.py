@@ -36,11 +36,13 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": None,
+    "REFERENCE_CACHE_SECONDS": 30.0,  # estimates' transit tables and calendar (tracking.db)
 }
 
 # Environment variables read as they are (strings) or as booleans.
 ENV_STRINGS = ("DATABASE_URL", "SECRET_KEY", "PUBLIC_BASE_URL", "SESSION_HOURS", "DEFAULT_COURIER")
 ENV_BOOLS = ("WEBHOOKS_ALLOW_PRIVATE",)
+ENV_NUMBERS = ("REFERENCE_CACHE_SECONDS",)
 
 
 def _truthy(value: str) -> bool:
@@ -63,6 +65,12 @@ def load(config: dict[str, Any] | None = None) -> dict[str, Any]:
     for key in ENV_BOOLS:
         if key in os.environ:
             out[key] = _truthy(os.environ[key])
+    for key in ENV_NUMBERS:
+        if os.environ.get(key):
+            try:
+                out[key] = float(os.environ[key])
+            except ValueError:
+                raise SystemExit(f"{key} must be a number, not {os.environ[key]!r}") from None
     if config:
         out.update(config)
     out.setdefault("DATABASE_URL", default_database_url())
