@@ -12,19 +12,22 @@ appears.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, Protocol, cast
 
 from sqlalchemy import bindparam, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, joinedload, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from labels import s10
 from tracking import appointment, status
-from tracking.db import pipelined
+from tracking.db import driver_execute, pipelined
 from tracking.errors import NotFound, Unprocessable, ValidationFailed
 from tracking.models import Checkpoint, Courier, Dossier, PendingCheckpoint, Shipment
 from tracking.services import (
@@ -63,11 +66,35 @@ class CheckpointIn:
     receipt_id: int | None = None
 
 
+class Fields(Protocol):
+    """What the status rules and the outbound payload read of a checkpoint: a stored row, or
+    the values about to be stored."""
+
+    event: str
+    occurred_at: datetime
+    source: str
+    actor: str | None
+    location_name: str | None
+    location_code: str | None
+    lat: float | None
+    lon: float | None
+    flagged: bool
+
+
 @dataclass
 class Recorded:
-    checkpoint: Checkpoint
+    """What recording gave. ``checkpoint`` is the ORM row, made on first use (a webhook never
+    needs it: its answer reads ``flagged`` and ``flag_reason``)."""
+
+    make: Callable[[], Checkpoint]
     created: bool  # False: the same checkpoint was already stored (a duplicate)
+    flagged: bool = False
+    flag_reason: str | None = None
     changes: dict[str, Any] = field(default_factory=dict)
+
+    @functools.cached_property
+    def checkpoint(self) -> Checkpoint:
+        return self.make()
 
 
 class RuleBroken(Unprocessable):
@@ -174,7 +201,10 @@ def record_checkpoint(
     mine = [p for p in past if p.shipment_id == shipment.id]
     existing = _duplicate(mine, event, cp)
     if existing is not None:
-        return Recorded(session.get_one(Checkpoint, existing.id), created=False)
+        found = existing.id
+        return Recorded(
+            lambda: session.get_one(Checkpoint, found), created=False, flagged=existing.flagged
+        )
 
     if not issues and event not in status.TERMINAL_EVENTS:
         ended = [p.occurred_at for p in mine if p.event in status.TERMINAL_EVENTS and not p.flagged]
@@ -197,7 +227,7 @@ def record_checkpoint(
         "flag_reason": "; ".join([*issues, *cp.flags])[:255] or None,
         "receipt_id": cp.receipt_id,
     }
-    row = Checkpoint(**values)
+    row = SimpleNamespace(**values)
     past.append(
         Past(
             None,
@@ -226,13 +256,27 @@ def record_checkpoint(
     with pipelined(session) as conn:
         new_id = _insert_checkpoint(conn, values)
         for update in updates:
-            conn.execute(_SET_STATUS[update.pop("model")], update)
+            driver_execute(conn, _SET_STATUS[update.pop("model")], [update])
         write_records(conn, audits, events)
-    row.id = new_id()
-    make_transient_to_detached(row)
-    session.add(row)
+    values["id"] = new_id()
     _after_checkpoint(session, shipment, row, now, past)
-    return Recorded(row, created=True, changes=changes)
+    return Recorded(
+        lambda: _persistent(session, values),
+        created=True,
+        flagged=values["flagged"],
+        flag_reason=values["flag_reason"],
+        changes=changes,
+    )
+
+
+def _persistent(session: Session, values: dict[str, Any]) -> Checkpoint:
+    """The stored checkpoint as an ORM row of the session, without a round trip."""
+    row = session.identity_map.get(identity_key(Checkpoint, values["id"]))
+    if row is None:
+        row = Checkpoint(**values)
+        make_transient_to_detached(row)
+        session.add(row)
+    return cast(Checkpoint, row)
 
 
 def _duplicate(mine: list[Past], event: str, cp: CheckpointIn) -> Past | None:
@@ -253,7 +297,7 @@ def _duplicate(mine: list[Past], event: str, cp: CheckpointIn) -> Past | None:
 def _derive(
     session: Session,
     shipment: Shipment,
-    row: Checkpoint,
+    row: Fields,
     past: list[Past],
     now: datetime,
     audits: list[dict[str, Any]],
@@ -345,18 +389,9 @@ def _insert_checkpoint(conn: Connection, values: dict[str, Any]) -> Callable[[],
     if conn.dialect.name != "postgresql":
         new_id = conn.execute(_INSERT, values).scalar_one()
         return lambda: new_id
-    sql = _INSERT_SQL.get(conn.dialect.name)
-    if sql is None:
-        sql = _INSERT_SQL[conn.dialect.name] = str(
-            _INSERT.compile(dialect=conn.dialect, column_keys=list(values))
-        )
-    cursor = conn.connection.driver_connection.cursor()
     # The values are plain: every time is aware (UTCDateTime's rule, checked above).
-    cursor.execute(sql, values)
+    cursor = driver_execute(conn, _INSERT, [values])
     return lambda: cursor.fetchone()[0]
-
-
-_INSERT_SQL: dict[str, str] = {}
 
 
 def _fix_receipt(
@@ -394,7 +429,7 @@ def _fix_receipt(
 
 
 def _after_checkpoint(
-    session: Session, shipment: Shipment, row: Checkpoint, now: datetime, past: list[Past]
+    session: Session, shipment: Shipment, row: Fields, now: datetime, past: list[Past]
 ) -> None:
     """Let the estimate learn from the checkpoint (lane times, facts replacing expectations)."""
     try:
@@ -406,7 +441,7 @@ def _after_checkpoint(
         hook(session, shipment, row, now, past=past)
 
 
-def checkpoint_payload(shipment: Shipment, c: Checkpoint) -> dict[str, Any]:
+def checkpoint_payload(shipment: Shipment, c: Fields) -> dict[str, Any]:
     return {
         "item_id": shipment.item_id,
         "dossier_code": shipment.dossier.code,

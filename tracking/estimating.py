@@ -33,14 +33,13 @@ from courier.transit import (
     post_days_between,
 )
 from tracking import appointment, services
-from tracking.checkpoints import Past, history
+from tracking.checkpoints import Fields, Past, history
 from tracking.db import reference_cache
 from tracking.errors import Unprocessable, ValidationFailed
 from tracking.estimate import Estimate, EstimateError, Facts, estimate
 from tracking.models import (
     CalendarOverride,
     Center,
-    Checkpoint,
     Courier,
     Dossier,
     LaneObservation,
@@ -335,7 +334,7 @@ def _when(value: datetime | None, session: Session, now: datetime) -> datetime:
 def on_checkpoint(
     session: Session,
     shipment: Shipment,
-    checkpoint: Checkpoint,
+    checkpoint: Fields,
     now: datetime,
     *,
     settings: EstimateSettings | None = None,

@@ -320,7 +320,8 @@ class ApiToken(Base):
 class AuditLog(Base):
     __tablename__ = "audit_log"
     id: Mapped[int] = mapped_column(ID, primary_key=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    # Read by entity; in time order by id (written as things happen): no index on ``at``.
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
     actor: Mapped[str] = mapped_column(String(120))
     action: Mapped[str] = mapped_column(String(64))
     entity: Mapped[str] = mapped_column(String(32))
@@ -352,11 +353,21 @@ class OutboxEvent(Base):
     __tablename__ = "outbox_event"
     id: Mapped[int] = mapped_column(ID, primary_key=True)
     type: Mapped[str] = mapped_column(String(64))
-    dossier_code: Mapped[str | None] = mapped_column(String(64), index=True)
+    dossier_code: Mapped[str | None] = mapped_column(String(64))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # When the dispatcher made the event's deliveries (one per matching subscription).
-    fanned_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    fanned_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    # Every checkpoint writes events: only the ones not fanned out yet are indexed, in order.
+    __table_args__ = (
+        Index(
+            "ix_outbox_event_unfanned",
+            "id",
+            postgresql_where=text("fanned_out_at IS NULL"),
+            sqlite_where=text("fanned_out_at IS NULL"),
+        ),
+    )
 
 
 class Subscription(Base):

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from labels import s10
 from tracking import appointment, status
+from tracking.db import driver_execute
 from tracking.errors import Conflict, NotFound, Unprocessable, ValidationFailed
 from tracking.models import (
     Applicant,
@@ -142,12 +143,15 @@ def write_records(
     session: Session | Connection, audits: list[dict[str, Any]], events: list[dict[str, Any]]
 ) -> None:
     """Audit rows and outbound events, each kind in one statement, in the caller's transaction
-    (plain INSERTs: these rows are written on every checkpoint and never read back here). A
-    connection works too: the checkpoint path sends these within ``db.pipelined``."""
-    if audits:
-        session.execute(_AUDIT_INSERT, audits)
-    if events:
-        session.execute(_OUTBOX_INSERT, events)
+    (plain INSERTs: these rows are written on every checkpoint and never read back here). Given
+    a connection (the checkpoint path, within ``db.pipelined``) they go straight to the driver."""
+    for stmt, rows in ((_AUDIT_INSERT, audits), (_OUTBOX_INSERT, events)):
+        if not rows:
+            continue
+        if isinstance(session, Connection):
+            driver_execute(session, stmt, rows)
+        else:
+            session.execute(stmt, rows)
 
 
 def audit(

@@ -157,8 +157,8 @@ def process(
         )
         if not rec.created:
             out.duplicates += 1
-        elif rec.checkpoint.flagged:
-            out.flagged.append(f"{cp.item_id}: {rec.checkpoint.flag_reason}")
+        elif rec.flagged:
+            out.flagged.append(f"{cp.item_id}: {rec.flag_reason}")
         else:
             out.applied += 1
     if out.flagged:
