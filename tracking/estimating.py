@@ -19,7 +19,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import event, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from courier import geography
@@ -118,16 +119,32 @@ def compute(
 ) -> Estimate:
     """The pure estimate with the table, history and calendar of the database."""
     table = _table(session, courier)
-    history = lane_history(
-        session,
-        table,
-        courier.id,
-        commune,
-        distance_km,
-        _directions(service),
-        now,
-        window_days=settings.window_days,
-        max_observations=settings.max_observations,
+    directions = tuple(_directions(service))
+    # Learned lanes are statistics of up to max_observations legs over months: a view of them
+    # up to REFERENCE_CACHE_SECONDS old serves every estimate of the lane meanwhile (one lane
+    # is read as up to 2,000 rows). Not cleared by the legs learned meanwhile, on purpose.
+    history = reference_cache(session).get(
+        (
+            "lanes",
+            courier.id,
+            table.service_level,
+            commune.code,
+            round(distance_km, 3),
+            directions,
+            settings.window_days,
+            settings.max_observations,
+        ),
+        lambda: lane_history(
+            session,
+            table,
+            courier.id,
+            commune,
+            distance_km,
+            directions,
+            now,
+            window_days=settings.window_days,
+            max_observations=settings.max_observations,
+        ),
     )
     try:
         return estimate(
@@ -163,7 +180,7 @@ def _calendar(session: Session, session_hours: str | None) -> WorkCalendar:
     )
 
 
-_KINDS: dict[type, str] = {
+_KINDS: dict[type, str] = {  # kinds cleared on a write; learned "lanes" only age out
     TransitTableRecord: "transit",
     CalendarOverride: "calendar",
     Center: "calendar",  # its session hours
@@ -445,15 +462,29 @@ def _learn(
         "ended_at": end,
         "post_days": days,
     }
-    row = session.scalars(
-        select(LaneObservation).where(LaneObservation.shipment_id == shipment.id)
-    ).first()
-    if row is not None:
-        for key, value in values.items():
-            setattr(row, key, value)
-        return
-    try:
-        with session.begin_nested():
-            session.add(LaneObservation(shipment_id=shipment.id, **values))
-    except IntegrityError:  # another transaction learned the same leg first
-        log.info("lane observation of %s written concurrently", shipment.item_id)
+    # One statement, whoever wrote first: a leg learned again (an earlier start or end came
+    # late) or concurrently replaces the row; the unique shipment_id decides.
+    upsert = _UPSERT[session.get_bind().dialect.name == "postgresql"]
+    session.execute(upsert, {"shipment_id": shipment.id, **values})
+
+
+_LANES = LaneObservation.__table__
+_UPSERT = {  # built once: True for PostgreSQL, False for SQLite
+    pg: (ins := (pg_insert if pg else sqlite_insert)(_LANES)).on_conflict_do_update(
+        index_elements=[_LANES.c.shipment_id],
+        set_={
+            c: ins.excluded[c]
+            for c in (
+                "courier_id",
+                "service_level",
+                "direction",
+                "commune_code",
+                "zone",
+                "started_at",
+                "ended_at",
+                "post_days",
+            )
+        },
+    )
+    for pg in (True, False)
+}

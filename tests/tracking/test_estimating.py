@@ -17,6 +17,7 @@ from courier.transit import LaneKey, default_table, estimate_lane, table_to_dict
 from tests.conftest import FIXED_NOW, dossier_body
 from tracking import estimating, services, transit_data
 from tracking.appointment import CENTER_TZ
+from tracking.db import reference_cache
 from tracking.errors import Unprocessable, ValidationFailed
 from tracking.models import Checkpoint, Courier, Dossier, LaneObservation, TransitTableRecord
 from tracking.schemas import DossierIn, ShipmentIn
@@ -133,6 +134,9 @@ def lanes(s: Session, settings: estimating.EstimateSettings | None = None):
 def test_the_lane_p90_follows_the_observations(ws: Session) -> None:
     assert lanes(ws)["outbound"].p90_days == 2.5  # the table: remote commune, 1.5 + 1
     observe(ws, [2, 2, 3, 4, 5, 5, 6, 6, 6, 7] * 3)
+    # the lanes as read a moment ago serve until REFERENCE_CACHE_SECONDS have passed …
+    assert lanes(ws)["outbound"].p90_days == 2.5
+    reference_cache(ws).forget("lanes")  # … as they now have
     lane = lanes(ws)["outbound"]
     place = place_address(KY_SON)
     xs = [2, 2, 3, 4, 5, 5, 6, 6, 6, 7] * 3
@@ -244,7 +248,8 @@ def test_the_outbound_leg_and_late_or_repeated_checkpoints(ws: Session) -> None:
     # the same leg again, and an earlier handover arriving late: still one row, recomputed
     checkpoint(ws, d, "outbound", "delivered", at(2026, 12, 7, 9, 30))
     checkpoint(ws, d, "outbound", "handed_to_courier", at(2026, 12, 3, 9))
-    [obs] = ws.scalars(select(LaneObservation)).all()
+    # (the leg is written with one upsert, beside the session's copy of the row)
+    [obs] = ws.scalars(select(LaneObservation).execution_options(populate_existing=True)).all()
     assert obs.post_days == 3.0 and obs.ended_at == at(2026, 12, 7, 9)
 
 
