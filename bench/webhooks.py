@@ -564,8 +564,20 @@ def report(
         f"Median over the rounds: full path {statistics.median(fulls):.0f} accepted/s, "
         f"{statistics.median(ratios):.2f} of the bare endpoint "
         f"(rounds {min(ratios):.2f}–{max(ratios):.2f}).",
-        "",
     ]
+    if all("server_cpu_ms" in got for pair in rounds for got in pair):
+
+        def cost(got: dict[str, float]) -> float:
+            return got["server_cpu_ms"] + got["postgres_cpu_ms"]
+
+        bare_cpu = statistics.median(cost(b) for b, _f in rounds)
+        full_cpu = statistics.median(cost(f) for _b, f in rounds)
+        lines.append(
+            f"CPU per request (server + PostgreSQL, medians): bare {bare_cpu:.2f} ms, full path "
+            f"{full_cpu:.2f} ms: where CPU is the limit, the full path can reach "
+            f"{bare_cpu / full_cpu:.2f} of the bare endpoint's throughput."
+        )
+    lines.append("")
     text = "\n".join(lines)
     print(text)
     if args.write:

@@ -251,8 +251,8 @@ def record_checkpoint(
     )
     # No race to guard: the shipment row is locked, so no other transaction adds a checkpoint
     # to it before this one commits (the unique constraint stays as the last line of defence).
-    # Every write of the checkpoint travels in one round trip; the row then becomes a
-    # persistent object without another.
+    # Every write of the checkpoint travels in one round trip (PostgreSQL); the ORM row is made
+    # only if a caller asks for it (``Recorded.checkpoint``), without another.
     with pipelined(session) as conn:
         new_id = _insert_checkpoint(conn, values)
         for update in updates:
