@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np
 
+from bench.procstat import cpu_model
 from courier.geography import NGHE_AN_CENTER, list_communes, lookup_commune, road_km
 from courier.transit import LaneKey, add_post_days, default_table, post_calendar
 from tracking.appointment import CENTER_TZ, due_at
@@ -110,15 +111,6 @@ def _row(got: BatchEstimate, i: int) -> tuple:
     return (*times, got.postal_adds_half_days[i] / 2)
 
 
-def _cpu() -> str:
-    try:
-        text = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return platform.processor()
-    names = [ln.split(":", 1)[1].strip() for ln in text.splitlines() if ln.startswith("model name")]
-    return names[0] if names else platform.processor()
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=1_000_000)
@@ -169,7 +161,8 @@ def main() -> int:
     batch_rate, naive_rate = args.count / best, len(sample) / naive_s
     n_full = min(args.full, len(sample))
     lines = [
-        f'Machine: {os.cpu_count()} cores, CPU "{_cpu()}", Python {platform.python_version()}, '
+        f'Machine: {os.cpu_count()} cores, CPU "{cpu_model()}", '
+        f"Python {platform.python_version()}, "
         f"numpy {np.__version__}. Date: {datetime.now(UTC):%a %d %b %Y %H:%M} UTC.",
         "",
         "| path | dossiers | time | dossiers/s |",

@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import Engine, func, insert, select, text  # noqa: E402
 
-from bench.procstat import cpu_seconds, per_item_ms  # noqa: E402
+from bench.procstat import cpu_model, cpu_seconds, per_item_ms  # noqa: E402
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/outbound_bench"
 WORKER_ENV = {
@@ -264,16 +264,8 @@ def lag(engine: Engine, url: str, args: argparse.Namespace, workers: int) -> dic
 
 
 def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
     return (
-        f"{os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}, "
+        f"{os.cpu_count()} CPUs ({cpu_model()}), Python {platform.python_version()}, "
         f"{datetime.now(UTC):%Y-%m-%d}"
     )
 

@@ -1,10 +1,21 @@
-"""CPU time of process trees and of PostgreSQL, read from /proc (Linux), for the benches that
-say where the time of one request or delivery goes."""
+"""Machine facts for the benches: the CPU model, and CPU time of process trees and of
+PostgreSQL read from /proc (Linux), to say where the time of one request or delivery goes."""
 
 from __future__ import annotations
 
 import os
+import platform
 from pathlib import Path
+
+
+def cpu_model() -> str:
+    """The CPU's model name ("AMD EPYC …"), or what the platform says without /proc."""
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return platform.processor() or "unknown CPU"
+    names = [ln.split(":", 1)[1].strip() for ln in text.splitlines() if ln.startswith("model name")]
+    return names[0] if names else platform.processor() or "unknown CPU"
 
 
 def _table() -> dict[int, tuple[str, int, float, float]]:

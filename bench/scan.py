@@ -42,6 +42,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.procstat import cpu_model  # noqa: E402
+
 TARGET_P95_MS = 150.0
 CHUNK = 5_000
 COMMUNES = (
@@ -363,15 +365,9 @@ def run(port: int, token: str, work: list[tuple[str, str, int]], workers: int) -
 
 # ── the report ───────────────────────────────────────────────────────────────────────────────
 def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f'{os.cpu_count()} cores (`nproc`), CPU "{cpu}", Python {platform.python_version()}'
+    return (
+        f'{os.cpu_count()} cores (`nproc`), CPU "{cpu_model()}", Python {platform.python_version()}'
+    )
 
 
 def table(rows: list[dict[str, Any]]) -> list[str]:

@@ -36,7 +36,7 @@ from queue import Empty, Queue
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.procstat import cpu_seconds, per_item_ms  # noqa: E402
+from bench.procstat import cpu_model, cpu_seconds, per_item_ms  # noqa: E402
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_webhooks"
 # A dossier's journey to the center (CONTRACT.md vocabulary): two of its six checkpoints are
@@ -527,14 +527,7 @@ def _server_kind(workers: int, threads: int) -> str:
 def report(
     rounds: list[tuple[dict[str, float], dict[str, float]]], args: argparse.Namespace
 ) -> None:
-    cpu = next(
-        (
-            ln.split(":", 1)[1].strip()
-            for ln in Path("/proc/cpuinfo").read_text().splitlines()
-            if ln.startswith("model name")
-        ),
-        platform.processor(),
-    )
+    cpu = cpu_model()
     ratios = [full["per_second"] / bare["per_second"] for bare, full in rounds]
     lines = [
         "## Webhooks",
