@@ -15,9 +15,9 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
-from typing import Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from sqlalchemy import bindparam, select, text
 from sqlalchemy.engine import Connection
@@ -27,7 +27,7 @@ from sqlalchemy.orm.util import identity_key
 
 from labels import s10
 from tracking import appointment, status
-from tracking.db import driver_execute, pipelined
+from tracking.db import driver_execute, driver_rows, pipelined
 from tracking.errors import NotFound, Unprocessable, ValidationFailed
 from tracking.models import Checkpoint, Courier, Dossier, PendingCheckpoint, Shipment
 from tracking.services import (
@@ -40,6 +40,9 @@ from tracking.services import (
     work_calendar,
     write_records,
 )
+
+if TYPE_CHECKING:
+    from tracking.estimating import Refresh
 
 SOURCES = ("scan", "webhook", "handover", "command")
 UNRECOGNIZED = "unrecognized"  # stored event of a courier code that no map knows
@@ -146,8 +149,14 @@ def lock_shipment(session: Session, item_id: str) -> Shipment | None:
 
 
 def history(session: Session, dossier_id: int) -> list[Past]:
-    """Every checkpoint of a dossier, both directions, in one query."""
-    return [Past(*row) for row in session.execute(_HISTORY, {"dossier_id": dossier_id})]
+    """Every checkpoint of a dossier, both directions, in one query (on the driver's cursor:
+    it is read for every checkpoint)."""
+    session.flush()
+    rows = driver_rows(session.connection(), _HISTORY, {"dossier_id": dossier_id})
+    return [
+        Past(cid, sid, direction, event, at.astimezone(UTC), flagged, source, raw)
+        for cid, sid, direction, event, at, flagged, source, raw in rows
+    ]
 
 
 def problems(shipment: Shipment, cp: CheckpointIn, now: datetime) -> list[str]:
@@ -242,24 +251,29 @@ def record_checkpoint(
     )
     audits: list[dict[str, Any]] = []
     events: list[dict[str, Any]] = []
-    updates: list[dict[str, Any]] = []
+    updates: dict[type[Shipment | Dossier], dict[str, Any]] = {}
     changes = _derive(session, shipment, row, past, now, audits, events, updates)
     events.append(
         event_row(
             now, "shipment.checkpoint", shipment.dossier.code, checkpoint_payload(shipment, row)
         )
     )
+    learned = _learned(session, shipment, row, now, past)
+    if learned is not None and learned.dossier:
+        updates.setdefault(Dossier, {"row_id": shipment.dossier_id}).update(learned.dossier)
     # No race to guard: the shipment row is locked, so no other transaction adds a checkpoint
     # to it before this one commits (the unique constraint stays as the last line of defence).
-    # Every write of the checkpoint travels in one round trip (PostgreSQL); the ORM row is made
-    # only if a caller asks for it (``Recorded.checkpoint``), without another.
+    # Every write of the checkpoint travels in one round trip (PostgreSQL), the dossier's
+    # changes in one UPDATE (status, receipt, estimate); the ORM row is made only if a caller
+    # asks for it (``Recorded.checkpoint``), without another.
     with pipelined(session) as conn:
         new_id = _insert_checkpoint(conn, values)
-        for update in updates:
-            driver_execute(conn, _SET_STATUS[update.pop("model")], [update])
+        for model, update in updates.items():
+            driver_execute(conn, _UPDATE[model], [update])
+        if learned is not None:
+            learned.write_lane(conn)
         write_records(conn, audits, events)
     values["id"] = new_id()
-    _after_checkpoint(session, shipment, row, now, past)
     return Recorded(
         lambda: _persistent(session, values),
         created=True,
@@ -302,10 +316,11 @@ def _derive(
     now: datetime,
     audits: list[dict[str, Any]],
     events: list[dict[str, Any]],
-    updates: list[dict[str, Any]],
+    updates: dict[type[Shipment | Dossier], dict[str, Any]],
 ) -> dict[str, Any]:
-    """New statuses of the shipment and its dossier; audit rows, events and status updates for
-    the changes are added to ``audits``, ``events`` and ``updates`` (written by the caller)."""
+    """New statuses of the shipment and its dossier; audit rows, events and column updates for
+    the changes are added to ``audits``, ``events`` and ``updates`` (one per row, written by the
+    caller; the loaded objects are kept in step)."""
     changes: dict[str, Any] = {}
     new_status = status.derive_status(_happened(past, shipment_id=shipment.id))
     actor = row.actor or row.source
@@ -326,14 +341,14 @@ def _derive(
             )
         )
         changes["shipment"] = (shipment.status, new_status)
-        updates.append(_set_status(shipment, new_status, now))
+        _change(updates, shipment, status=new_status, updated_at=now)
 
     dossier = shipment.dossier
     new_dossier_status = status.dossier_status(
         _happened(past, direction="inbound"), _happened(past, direction="outbound")
     )
     if row.event == "received_by_center" and not row.flagged:
-        _fix_receipt(session, dossier, past, now, audits)
+        _fix_receipt(session, dossier, past, now, audits, updates)
     if new_dossier_status != dossier.status:
         audits.append(
             audit_row(
@@ -359,25 +374,28 @@ def _derive(
             )
         )
         changes["dossier"] = (dossier.status, new_dossier_status)
-        updates.append(_set_status(dossier, new_dossier_status, now))
+        _change(updates, dossier, status=new_dossier_status, updated_at=now)
     return changes
 
 
-_SET_STATUS = {
-    model: model.__table__.update()
-    .where(model.__table__.c.id == bindparam("row_id"))
-    .values(status=bindparam("status"), updated_at=bindparam("updated_at"))
+# One UPDATE per row by its id; the columns are those of the values given.
+_UPDATE = {
+    model: model.__table__.update().where(model.__table__.c.id == bindparam("row_id"))
     for model in (Shipment, Dossier)
 }
 
 
-def _set_status(obj: Shipment | Dossier, status: str, updated_at: datetime) -> dict[str, Any]:
-    """A shipment's or dossier's new status: the loaded object is kept in step and the UPDATE
-    is returned for the caller to send, without the unit of work (the hot path of every
-    checkpoint)."""
-    set_committed_value(obj, "status", status)
-    set_committed_value(obj, "updated_at", updated_at)
-    return {"model": type(obj), "row_id": obj.id, "status": status, "updated_at": updated_at}
+def _change(
+    updates: dict[type[Shipment | Dossier], dict[str, Any]],
+    obj: Shipment | Dossier,
+    **values: Any,
+) -> None:
+    """New column values of a shipment or dossier: the loaded object is kept in step and the
+    UPDATE is collected for the caller to send, without the unit of work (the hot path of
+    every checkpoint)."""
+    for key, value in values.items():
+        set_committed_value(obj, key, value)
+    updates.setdefault(type(obj), {"row_id": obj.id}).update(values)
 
 
 def _insert_checkpoint(conn: Connection, values: dict[str, Any]) -> Callable[[], int]:
@@ -400,6 +418,7 @@ def _fix_receipt(
     past: list[Past],
     now: datetime,
     audits: list[dict[str, Any]],
+    updates: dict[type[Shipment | Dossier], dict[str, Any]],
 ) -> None:
     """The legal clock starts when the center receives the dossier (Decision 45/2016, Art. 6):
     the earliest receipt fixes ``received_at`` and the appointment ``due_at``."""
@@ -412,10 +431,8 @@ def _fix_receipt(
         return
     center = get_center(session)
     cal = work_calendar(session, center)
-    dossier.received_at = first
-    dossier.due_at = appointment.due_at(
-        first, dossier.processing_half_days / 2, cal, center_tz(center)
-    )
+    due = appointment.due_at(first, dossier.processing_half_days / 2, cal, center_tz(center))
+    _change(updates, dossier, received_at=first, due_at=due, updated_at=now)
     audits.append(
         audit_row(
             now,
@@ -428,17 +445,16 @@ def _fix_receipt(
     )
 
 
-def _after_checkpoint(
+def _learned(
     session: Session, shipment: Shipment, row: Fields, now: datetime, past: list[Past]
-) -> None:
-    """Let the estimate learn from the checkpoint (lane times, facts replacing expectations)."""
-    try:
-        from tracking import estimating
-    except ImportError:  # pragma: no cover - the estimating service is optional
-        return
-    hook = getattr(estimating, "on_checkpoint", None)
-    if hook is not None and not row.flagged:
-        hook(session, shipment, row, now, past=past)
+) -> Refresh | None:
+    """What the estimates learn from the checkpoint (lane times, facts replacing expectations),
+    for the caller to write with the checkpoint."""
+    if row.flagged:
+        return None
+    from tracking import estimating  # it reads this module's history: imported when needed
+
+    return estimating.refresh(session, shipment, row, now, past=past)
 
 
 def checkpoint_payload(shipment: Shipment, c: Fields) -> dict[str, Any]:

@@ -15,7 +15,18 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
 
 from cachetools import TTLCache
-from sqlalchemy import JSON, DateTime, Engine, Insert, MetaData, Table, Update, create_engine, event
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Engine,
+    Insert,
+    MetaData,
+    Select,
+    Table,
+    Update,
+    create_engine,
+    event,
+)
 from sqlalchemy.engine import Connection, Dialect, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -163,6 +174,22 @@ def driver_execute(conn: Connection, stmt: Insert | Update, rows: Sequence[dict[
     else:
         cursor.executemany(sql, rows)
     return cursor
+
+
+def driver_rows(conn: Connection, stmt: Select[Any], params: dict[str, Any]) -> list[Any]:
+    """A SELECT straight on the driver's cursor: the rows as tuples, as the driver gives them,
+    without SQLAlchemy's result processing (PostgreSQL: times come aware, in the connection's
+    time zone). For the reads of every checkpoint; elsewhere the connection executes it. It
+    does not flush the session: the caller does, if it has changes the query must see."""
+    if conn.dialect.name != "postgresql":
+        return [tuple(r) for r in conn.execute(stmt, params)]
+    shape = (id(stmt), tuple(params))
+    compiled = _DRIVER_SQL.get(shape)
+    if compiled is None:
+        sql = str(stmt.compile(dialect=conn.dialect))
+        compiled = _DRIVER_SQL[shape] = (sql, frozenset(), stmt)
+    cursor = conn.connection.driver_connection.cursor()
+    return list(cursor.execute(compiled[0], params).fetchall())
 
 
 def _json(value: Any) -> str:

@@ -4,8 +4,8 @@ bring facts, and the one ``POST /api/v1/estimate`` asks for.
 Why a service module: the pure ``tracking.estimate`` takes an address's commune, a table, a
 history and calendars as values; here they come from the applicant's address
 (``courier.geography``), the courier's stored table and the learned lanes
-(``tracking.transit_data``), the center's calendar overrides. ``on_checkpoint`` closes the loop:
-each completed postal leg becomes one ``lane_observation`` that later estimates learn from.
+(``tracking.transit_data``), the center's calendar overrides. ``refresh`` closes the loop: each
+completed postal leg becomes one ``lane_observation`` that later estimates learn from.
 
 Every function takes a session first and never commits.
 """
@@ -18,10 +18,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import bindparam, event, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from courier import geography
 from courier.transit import (
@@ -35,7 +37,7 @@ from courier.transit import (
 )
 from tracking import appointment, services
 from tracking.checkpoints import Fields, Past, history
-from tracking.db import reference_cache
+from tracking.db import driver_execute, reference_cache
 from tracking.errors import Unprocessable, ValidationFailed
 from tracking.estimate import Estimate, EstimateError, Facts, estimate
 from tracking.models import (
@@ -254,8 +256,22 @@ def _store(
     settings: EstimateSettings,
     facts: Facts,
 ) -> Estimate:
+    est = _estimate(session, dossier, commune, now, settings, facts)
+    dossier.estimate = est.to_dict()
+    dossier.delivered_by = est.delivered_by
+    return est
+
+
+def _estimate(
+    session: Session,
+    dossier: Dossier,
+    commune: geography.Commune,
+    now: datetime,
+    settings: EstimateSettings,
+    facts: Facts,
+) -> Estimate:
     courier = dossier.courier or services.get_courier(session, "vnpost")
-    est = compute(
+    return compute(
         session,
         commune=commune,
         distance_km=float(dossier.distance_km or 0.0),
@@ -267,9 +283,6 @@ def _store(
         settings=settings,
         facts=facts,
     )
-    dossier.estimate = est.to_dict()
-    dossier.delivered_by = est.delivered_by
-    return est
 
 
 # ── POST /api/v1/estimate ────────────────────────────────────────────────────────────────────
@@ -348,7 +361,23 @@ def _when(value: datetime | None, session: Session, now: datetime) -> datetime:
 
 
 # ── checkpoints: learning lanes, refreshing estimates ────────────────────────────────────────
-def on_checkpoint(
+@dataclass(frozen=True)
+class Refresh:
+    """What a fact changes, for the caller to write: the dossier's new column values (already
+    on the loaded object, as committed values, so the unit of work does not write them again)
+    and the completed leg (a ``lane_observation`` row), if any."""
+
+    dossier: dict[str, Any]
+    lane: dict[str, Any] | None = None
+
+    def write_lane(self, conn: Connection) -> None:
+        """The completed leg's row, if any: one upsert (inside a pipeline, it travels with the
+        other statements)."""
+        if self.lane is not None:
+            driver_execute(conn, _UPSERT[conn.dialect.name == "postgresql"], [self.lane])
+
+
+def refresh(
     session: Session,
     shipment: Shipment,
     checkpoint: Fields,
@@ -356,8 +385,10 @@ def on_checkpoint(
     *,
     settings: EstimateSettings | None = None,
     past: Sequence[Past] | None = None,
-) -> None:
-    """After a checkpoint is stored: learn the leg it completes, refresh the dossier's estimate.
+) -> Refresh | None:
+    """What a checkpoint teaches: the leg it completes, the dossier's refreshed estimate. None
+    for a checkpoint that is not a fact. Reads, never writes: the checkpoint write path sends
+    the result with its own statements (``write_refresh``), in its one round trip.
 
     ``past``: the dossier's checkpoints as the write path already read them (with this one);
     read here when not given.
@@ -369,25 +400,64 @@ def on_checkpoint(
     Nothing here fails the checkpoint: data that cannot be used is logged and skipped.
     """
     if checkpoint.event not in FACT_EVENTS:
-        return
+        return None
     settings = settings or EstimateSettings()
-    session.flush()
     dossier = shipment.dossier
-    commune = _commune_of(dossier, settings)
+    values: dict[str, Any] = {}
+    commune = _commune_of(dossier, settings, values)
     if commune is None:
-        return
+        return Refresh(values)
     cps = _checkpoints(session, dossier, past)
-    _learn(session, shipment, [p for p in cps if p.shipment_id == shipment.id], dossier, commune)
+    mine = [p for p in cps if p.shipment_id == shipment.id]
+    lane = _leg(session, shipment, mine, dossier, commune)
     try:
-        _store(session, dossier, commune, now, settings, _facts(session, dossier, cps))
+        est = _estimate(session, dossier, commune, now, settings, _facts(session, dossier, cps))
     except (Unprocessable, ValidationFailed) as exc:
         log.warning("estimate of %s not refreshed: %s", dossier.code, exc.message)
-        return
-    dossier.updated_at = now
+        return Refresh(values, lane)
+    _put(dossier, values, estimate=est.to_dict(), delivered_by=est.delivered_by, updated_at=now)
+    return Refresh(values, lane)
 
 
-def _commune_of(dossier: Dossier, settings: EstimateSettings) -> geography.Commune | None:
-    """The dossier's commune; placed now when it was registered before estimates existed."""
+def on_checkpoint(
+    session: Session,
+    shipment: Shipment,
+    checkpoint: Fields,
+    now: datetime,
+    *,
+    settings: EstimateSettings | None = None,
+    past: Sequence[Past] | None = None,
+) -> None:
+    """``refresh`` and write what it gives, for a checkpoint stored some other way than
+    through ``tracking.checkpoints`` (which writes it with the checkpoint itself)."""
+    session.flush()
+    done = refresh(session, shipment, checkpoint, now, settings=settings, past=past)
+    if done is not None:
+        write_refresh(session.connection(), shipment.dossier.id, done)
+
+
+_DOSSIER_UPDATE = Dossier.__table__.update().where(Dossier.__table__.c.id == bindparam("row_id"))
+
+
+def write_refresh(conn: Connection, dossier_id: int, done: Refresh) -> None:
+    """The statements of a ``Refresh``."""
+    done.write_lane(conn)
+    if done.dossier:
+        driver_execute(conn, _DOSSIER_UPDATE, [{"row_id": dossier_id, **done.dossier}])
+
+
+def _put(dossier: Dossier, values: dict[str, Any], **changed: Any) -> None:
+    """Keep the loaded dossier in step with what will be written, without making it dirty."""
+    for key, value in changed.items():
+        set_committed_value(dossier, key, value)
+    values.update(changed)
+
+
+def _commune_of(
+    dossier: Dossier, settings: EstimateSettings, values: dict[str, Any]
+) -> geography.Commune | None:
+    """The dossier's commune; placed now (into ``values``) when it was registered before
+    estimates existed."""
     try:
         if dossier.commune_code and dossier.distance_km is not None:
             return geography.lookup_commune(dossier.commune_code)
@@ -396,8 +466,15 @@ def _commune_of(dossier: Dossier, settings: EstimateSettings) -> geography.Commu
         log.info("dossier %s has no placeable address: %s", dossier.code, exc)
         return None
     c = where.commune
-    dossier.commune_code, dossier.commune_name = c.code, c.name
-    dossier.commune_lat, dossier.commune_lon, dossier.distance_km = c.lat, c.lon, where.distance_km
+    _put(
+        dossier,
+        values,
+        commune_code=c.code,
+        commune_name=c.name,
+        commune_lat=c.lat,
+        commune_lon=c.lon,
+        distance_km=where.distance_km,
+    )
     return c
 
 
@@ -428,21 +505,22 @@ def _facts(session: Session, dossier: Dossier, cps: Sequence[Past] | None = None
     return Facts(picked, got, _first(outbound, "handed_to_courier"))
 
 
-def _learn(
+def _leg(
     session: Session,
     shipment: Shipment,
     cps: Sequence[Past],
     dossier: Dossier,
     commune: geography.Commune,
-) -> None:
+) -> dict[str, Any] | None:
+    """The lane observation of the leg these checkpoints complete (None: not complete)."""
     direction = shipment.direction
     if direction not in DIRECTIONS:
-        return
+        return None
     start, end = _first(cps, LEG_START[direction]), _first(cps, LEG_END[direction])
     if direction == INBOUND and start is None:
         start = dossier.submitted_at  # the post collected it then (CONTRACT.md)
     if start is None or end is None:
-        return
+        return None
     table = _table(session, shipment.courier)
     try:
         days = post_days_between(start, end, post_calendar())
@@ -451,8 +529,9 @@ def _learn(
         )
     except TransitError as exc:
         log.warning("leg of %s not learned: %s", shipment.item_id, exc)
-        return
-    values = {
+        return None
+    return {
+        "shipment_id": shipment.id,
         "courier_id": shipment.courier_id,
         "service_level": table.service_level,
         "direction": direction,
@@ -462,12 +541,10 @@ def _learn(
         "ended_at": end,
         "post_days": days,
     }
-    # One statement, whoever wrote first: a leg learned again (an earlier start or end came
-    # late) or concurrently replaces the row; the unique shipment_id decides.
-    upsert = _UPSERT[session.get_bind().dialect.name == "postgresql"]
-    session.execute(upsert, {"shipment_id": shipment.id, **values})
 
 
+# One statement, whoever wrote first: a leg learned again (an earlier start or end came late)
+# or concurrently replaces the row; the unique shipment_id decides.
 _LANES = LaneObservation.__table__
 _UPSERT = {  # built once: True for PostgreSQL, False for SQLite
     pg: (ins := (pg_insert if pg else sqlite_insert)(_LANES)).on_conflict_do_update(
