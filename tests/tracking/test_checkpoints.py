@@ -10,12 +10,14 @@ from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import event as sa_event
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
 
 from tests.conftest import FIXED_NOW
 from tests.support import generic_body, generic_courier, register, send
 from tracking.checkpoints import CheckpointIn, record_checkpoint
-from tracking.models import Checkpoint, Dossier, Shipment
+from tracking.models import Checkpoint, Dossier, LaneObservation, Shipment
 from tracking.schemas import DossierIn, ShipmentIn
 from tracking.services import ensure_shipment, register_dossier
 
@@ -262,3 +264,50 @@ def test_flagged_checkpoints_are_listed_for_review_newest_first_and_paged(
     bad = client.get("/api/v1/checkpoints/flagged?limit=0", headers=center)
     assert bad.status_code == 400 and bad.json["error"]["field"] == "limit"
     assert client.get("/api/v1/checkpoints/flagged").status_code == 401
+
+
+def _dossier_updates(s: Session, statements: list[str]) -> int:
+    """UPDATEs of dossier rows so far: PostgreSQL counts the rows (the driver's statements
+    bypass SQLAlchemy's events; the count is the backend's, read twice in one transaction)."""
+    if s.get_bind().dialect.name == "postgresql":
+        found = s.execute(
+            text("SELECT n_tup_upd FROM pg_stat_xact_user_tables WHERE relname = 'dossier'")
+        ).scalar()
+        return int(found or 0)
+    return sum(1 for st in statements if st.lstrip().upper().startswith("UPDATE DOSSIER"))
+
+
+def test_a_receipt_writes_the_dossier_once_with_status_legal_date_and_estimate(
+    app: Flask,
+) -> None:
+    code = _new_dossier(app)
+    receipt = _events(app, code)[: len(INBOUND)]
+    _apply(app, receipt[:-1])
+    engine = app.extensions["tracking.engine"]
+    statements: list[str] = []
+
+    def seen(_conn: object, _cur: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    with app.extensions["tracking.sessionmaker"]() as s:
+        before = s.scalars(select(Dossier).where(Dossier.code == code)).one()
+        old_estimate = before.estimate
+        s.commit()
+        sa_event.listen(engine, "before_cursor_execute", seen)
+        try:
+            updated = _dossier_updates(s, statements)
+            record_checkpoint(s, receipt[-1], now=FIXED_NOW)
+            assert _dossier_updates(s, statements) - updated == 1
+            s.commit()
+        finally:
+            sa_event.remove(engine, "before_cursor_execute", seen)
+    with app.extensions["tracking.read_sessionmaker"]() as s:
+        d = s.scalars(select(Dossier).where(Dossier.code == code)).one()
+        assert d.status == "received_by_center"
+        assert d.received_at == receipt[-1].occurred_at and d.due_at is not None
+        assert d.estimate is not None and d.estimate != old_estimate
+        assert d.updated_at == FIXED_NOW
+        inbound = next(sh for sh in d.shipments if sh.direction == "inbound")
+        lane = s.scalars(select(LaneObservation).where(LaneObservation.shipment_id == inbound.id))
+        leg = lane.one()
+        assert (leg.started_at, leg.ended_at) == (T0, receipt[-1].occurred_at)
