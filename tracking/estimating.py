@@ -388,7 +388,8 @@ def refresh(
 ) -> Refresh | None:
     """What a checkpoint teaches: the leg it completes, the dossier's refreshed estimate. None
     for a checkpoint that is not a fact. Reads, never writes: the checkpoint write path sends
-    the result with its own statements (``write_refresh``), in its one round trip.
+    the result with its own statements, in its one round trip (``write_refresh`` writes it for
+    other callers).
 
     ``past``: the dossier's checkpoints as the write path already read them (with this one);
     read here when not given.
