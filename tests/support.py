@@ -88,3 +88,29 @@ def send(
     return client.post(
         f"/webhooks/{courier}", data=body, headers=signed_headers(secret, msg_id, body, at)
     )
+
+
+def stored_dossier(
+    app: Flask, *, service: str, submitted_at: datetime, outbound: bool = False
+) -> tuple[str, dict[str, str]]:
+    """A dossier registered through the service (no HTTP): its code and item id by direction;
+    ``outbound`` adds the result's shipment now."""
+    from tracking.schemas import DossierIn, ShipmentIn
+    from tracking.services import ensure_shipment, register_dossier
+
+    with app.extensions["tracking.sessionmaker"]() as s:
+        body = {
+            "processing_days": 1,
+            "service": service,
+            "applicant": {
+                "name": "Vi Thị Mai",
+                "phone": "0912345678",
+                "address": "Xã Mường Xén, Nghệ An",
+            },
+            "submitted_at": submitted_at.isoformat(),
+        }
+        d = register_dossier(s, DossierIn.model_validate(body), actor="test", now=FIXED_NOW)
+        if outbound:
+            ensure_shipment(s, d, ShipmentIn(direction="outbound"), actor="test", now=FIXED_NOW)
+        s.commit()
+        return d.code, {sh.direction: sh.item_id for sh in d.shipments}

@@ -269,7 +269,7 @@ def record_checkpoint(
     with pipelined(session) as conn:
         new_id = _insert_checkpoint(conn, values)
         for model, update in updates.items():
-            driver_execute(conn, _UPDATE[model], [update])
+            driver_execute(conn, UPDATE_BY_ID[model], [update])
         if learned is not None:
             learned.write_lane(conn)
         write_records(conn, audits, events)
@@ -378,11 +378,20 @@ def _derive(
     return changes
 
 
-# One UPDATE per row by its id; the columns are those of the values given.
-_UPDATE = {
+# One UPDATE of a shipment or dossier by its id ("row_id"); the columns are the values given.
+UPDATE_BY_ID = {
     model: model.__table__.update().where(model.__table__.c.id == bindparam("row_id"))
     for model in (Shipment, Dossier)
 }
+
+
+def set_in_step(obj: Shipment | Dossier, values: dict[str, Any], **changed: Any) -> None:
+    """New column values of a loaded row, for an UPDATE sent without the unit of work (the hot
+    path of every checkpoint): the object takes them as committed values, ``values`` collects
+    them."""
+    for key, value in changed.items():
+        set_committed_value(obj, key, value)
+    values.update(changed)
 
 
 def _change(
@@ -390,12 +399,8 @@ def _change(
     obj: Shipment | Dossier,
     **values: Any,
 ) -> None:
-    """New column values of a shipment or dossier: the loaded object is kept in step and the
-    UPDATE is collected for the caller to send, without the unit of work (the hot path of
-    every checkpoint)."""
-    for key, value in values.items():
-        set_committed_value(obj, key, value)
-    updates.setdefault(type(obj), {"row_id": obj.id}).update(values)
+    """``set_in_step`` into the one UPDATE of this row that the caller sends."""
+    set_in_step(obj, updates.setdefault(type(obj), {"row_id": obj.id}), **values)
 
 
 def _insert_checkpoint(conn: Connection, values: dict[str, Any]) -> Callable[[], int]:

@@ -157,15 +157,7 @@ def driver_execute(conn: Connection, stmt: Insert | Update, rows: Sequence[dict[
     """
     if conn.dialect.name != "postgresql":
         return conn.execute(stmt, list(rows))
-    keys = tuple(rows[0])
-    shape = (id(stmt), keys)
-    compiled = _DRIVER_SQL.get(shape)
-    if compiled is None:
-        table = cast(Table, stmt.table)
-        json_cols = frozenset(c.name for c in table.columns if isinstance(c.type, JSON))
-        sql = str(stmt.compile(dialect=conn.dialect, column_keys=list(keys)))
-        compiled = _DRIVER_SQL[shape] = (sql, json_cols & set(keys), stmt)
-    sql, json_keys, _keep = compiled  # the statement is kept so that its id stays its own
+    sql, json_keys = _driver_sql(conn, stmt, tuple(rows[0]))
     if json_keys:
         rows = [{**r, **{k: _json(r[k]) for k in json_keys}} for r in rows]
     cursor = conn.connection.driver_connection.cursor()
@@ -183,13 +175,28 @@ def driver_rows(conn: Connection, stmt: Select[Any], params: dict[str, Any]) -> 
     does not flush the session: the caller does, if it has changes the query must see."""
     if conn.dialect.name != "postgresql":
         return [tuple(r) for r in conn.execute(stmt, params)]
-    shape = (id(stmt), tuple(params))
+    sql, _json_keys = _driver_sql(conn, stmt, tuple(params))
+    cursor = conn.connection.driver_connection.cursor()
+    return list(cursor.execute(sql, params).fetchall())
+
+
+def _driver_sql(
+    conn: Connection, stmt: Insert | Update | Select[Any], keys: tuple[str, ...]
+) -> tuple[str, frozenset[str]]:
+    """The statement's SQL for these parameter keys, and which of them are JSON columns
+    (compiled once per shape; the statement is kept so that its id stays its own)."""
+    shape = (id(stmt), keys)
     compiled = _DRIVER_SQL.get(shape)
     if compiled is None:
-        sql = str(stmt.compile(dialect=conn.dialect))
-        compiled = _DRIVER_SQL[shape] = (sql, frozenset(), stmt)
-    cursor = conn.connection.driver_connection.cursor()
-    return list(cursor.execute(compiled[0], params).fetchall())
+        if isinstance(stmt, Select):
+            sql, json_keys = str(stmt.compile(dialect=conn.dialect)), frozenset[str]()
+        else:
+            table = cast(Table, stmt.table)
+            json_cols = frozenset(c.name for c in table.columns if isinstance(c.type, JSON))
+            sql = str(stmt.compile(dialect=conn.dialect, column_keys=list(keys)))
+            json_keys = json_cols & set(keys)
+        compiled = _DRIVER_SQL[shape] = (sql, json_keys, stmt)
+    return compiled[0], compiled[1]
 
 
 def _json(value: Any) -> str:

@@ -18,12 +18,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, event, select
+from sqlalchemy import event, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
 from courier import geography
 from courier.transit import (
@@ -36,7 +35,7 @@ from courier.transit import (
     post_days_between,
 )
 from tracking import appointment, services
-from tracking.checkpoints import Fields, Past, history
+from tracking.checkpoints import UPDATE_BY_ID, Fields, Past, history, set_in_step
 from tracking.db import driver_execute, reference_cache
 from tracking.errors import Unprocessable, ValidationFailed
 from tracking.estimate import Estimate, EstimateError, Facts, estimate
@@ -416,7 +415,8 @@ def refresh(
     except (Unprocessable, ValidationFailed) as exc:
         log.warning("estimate of %s not refreshed: %s", dossier.code, exc.message)
         return Refresh(values, lane)
-    _put(dossier, values, estimate=est.to_dict(), delivered_by=est.delivered_by, updated_at=now)
+    est_values = {"estimate": est.to_dict(), "delivered_by": est.delivered_by, "updated_at": now}
+    set_in_step(dossier, values, **est_values)
     return Refresh(values, lane)
 
 
@@ -437,21 +437,11 @@ def on_checkpoint(
         write_refresh(session.connection(), shipment.dossier.id, done)
 
 
-_DOSSIER_UPDATE = Dossier.__table__.update().where(Dossier.__table__.c.id == bindparam("row_id"))
-
-
 def write_refresh(conn: Connection, dossier_id: int, done: Refresh) -> None:
     """The statements of a ``Refresh``."""
     done.write_lane(conn)
     if done.dossier:
-        driver_execute(conn, _DOSSIER_UPDATE, [{"row_id": dossier_id, **done.dossier}])
-
-
-def _put(dossier: Dossier, values: dict[str, Any], **changed: Any) -> None:
-    """Keep the loaded dossier in step with what will be written, without making it dirty."""
-    for key, value in changed.items():
-        set_committed_value(dossier, key, value)
-    values.update(changed)
+        driver_execute(conn, UPDATE_BY_ID[Dossier], [{"row_id": dossier_id, **done.dossier}])
 
 
 def _commune_of(
@@ -467,7 +457,7 @@ def _commune_of(
         log.info("dossier %s has no placeable address: %s", dossier.code, exc)
         return None
     c = where.commune
-    _put(
+    set_in_step(
         dossier,
         values,
         commune_code=c.code,

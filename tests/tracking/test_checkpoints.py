@@ -15,11 +15,9 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from tests.conftest import FIXED_NOW
-from tests.support import generic_body, generic_courier, register, send
+from tests.support import generic_body, generic_courier, register, send, stored_dossier
 from tracking.checkpoints import CheckpointIn, record_checkpoint
 from tracking.models import Checkpoint, Dossier, LaneObservation, Shipment
-from tracking.schemas import DossierIn, ShipmentIn
-from tracking.services import ensure_shipment, register_dossier
 
 Headers = Callable[[str], dict[str, str]]
 T0 = FIXED_NOW - timedelta(days=3)
@@ -134,27 +132,7 @@ def test_the_whole_life_of_a_both_dossier_through_all_three_sources(
 
 
 def _new_dossier(app: Flask) -> str:
-    with app.extensions["tracking.sessionmaker"]() as s:
-        d = register_dossier(
-            s,
-            DossierIn.model_validate(
-                {
-                    "processing_days": 1,
-                    "service": "both",
-                    "applicant": {
-                        "name": "Vi Thị Mai",
-                        "phone": "0912345678",
-                        "address": "Xã Mường Xén, Nghệ An",
-                    },
-                    "submitted_at": T0.isoformat(),
-                }
-            ),
-            actor="test",
-            now=FIXED_NOW,
-        )
-        ensure_shipment(s, d, ShipmentIn(direction="outbound"), actor="test", now=FIXED_NOW)
-        s.commit()
-        return d.code
+    return stored_dossier(app, service="both", submitted_at=T0, outbound=True)[0]
 
 
 def _events(app: Flask, code: str) -> list[CheckpointIn]:

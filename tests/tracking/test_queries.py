@@ -8,35 +8,16 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 
 from tests.conftest import FIXED_NOW
+from tests.support import stored_dossier
 from tracking.checkpoints import CheckpointIn, record_checkpoint
 from tracking.queries import events_today
-from tracking.schemas import DossierIn
-from tracking.services import register_dossier
 
 VINH = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def _inbound_item(app: Flask) -> str:
-    with app.extensions["tracking.sessionmaker"]() as s:
-        d = register_dossier(
-            s,
-            DossierIn.model_validate(
-                {
-                    "processing_days": 1,
-                    "service": "send_dossier",
-                    "applicant": {
-                        "name": "Lô Văn Tùng",
-                        "phone": "0912345678",
-                        "address": "Xã Mường Xén, Nghệ An",
-                    },
-                    "submitted_at": (FIXED_NOW - timedelta(days=2)).isoformat(),
-                }
-            ),
-            actor="test",
-            now=FIXED_NOW,
-        )
-        s.commit()
-        return d.shipments[0].item_id
+    submitted = FIXED_NOW - timedelta(days=2)
+    return stored_dossier(app, service="send_dossier", submitted_at=submitted)[1]["inbound"]
 
 
 def test_events_today_counts_the_center_day_and_leaves_out_flagged_and_other_days(
