@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 from sqlalchemy import bindparam, select, text
 from sqlalchemy.engine import Connection
@@ -27,17 +27,15 @@ from sqlalchemy.orm.util import identity_key
 
 from labels import s10
 from tracking import appointment, status
-from tracking.db import driver_execute, driver_rows, pipelined
+from tracking.db import driver_execute, driver_reads, driver_rows, pipelined
 from tracking.errors import NotFound, Unprocessable, ValidationFailed
 from tracking.models import Checkpoint, Courier, Dossier, PendingCheckpoint, Shipment
 from tracking.services import (
     audit_row,
-    center_tz,
     center_zone,
     event_row,
-    get_center,
     iso,
-    work_calendar,
+    legal_calendar,
     write_records,
 )
 
@@ -48,6 +46,7 @@ SOURCES = ("scan", "webhook", "handover", "command")
 UNRECOGNIZED = "unrecognized"  # stored event of a courier code that no map knows
 SCAN_REPEAT_WINDOW = timedelta(minutes=1)  # CONTRACT.md: the same scan twice within a minute
 FUTURE_SLACK = timedelta(minutes=10)
+M = TypeVar("M", Shipment, Dossier)
 
 
 @dataclass(frozen=True)
@@ -118,41 +117,92 @@ class Past:
     raw_code: str | None
 
 
+@dataclass(frozen=True)
+class Locked:
+    """A shipment locked for recording (its dossier loaded) and the dossier's checkpoints, read
+    once the lock was held."""
+
+    shipment: Shipment
+    past: list[Past]
+
+
 # Built once: the statements of the hot path (every scan and webhook) are not rebuilt per call.
-_LOCK = (
-    select(Shipment)
-    .where(Shipment.item_id == bindparam("item_id"))
-    .options(joinedload(Shipment.dossier, innerjoin=True).defer(Dossier.estimate))
-    .with_for_update(of=Shipment)
+_SHIPMENT_COLUMNS = list(Shipment.__table__.columns)
+_DOSSIER_COLUMNS = [c for c in Dossier.__table__.columns if c.key != "estimate"]
+_SHIPMENT_KEYS = [c.key for c in _SHIPMENT_COLUMNS]
+_DOSSIER_KEYS = [c.key for c in _DOSSIER_COLUMNS]
+_LOCK_ROW = (
+    select(*_SHIPMENT_COLUMNS, *_DOSSIER_COLUMNS)
+    .join_from(Shipment.__table__, Dossier.__table__)
+    .where(Shipment.__table__.c.item_id == bindparam("item_id"))
+    .with_for_update(of=Shipment.__table__)
 )
 _INSERT = Checkpoint.__table__.insert().returning(Checkpoint.__table__.c.id)
-_HISTORY = (
-    select(
-        Checkpoint.id,
-        Checkpoint.shipment_id,
-        Shipment.direction,
-        Checkpoint.event,
-        Checkpoint.occurred_at,
-        Checkpoint.flagged,
-        Checkpoint.source,
-        Checkpoint.raw_code,
-    )
-    .join(Shipment, Shipment.id == Checkpoint.shipment_id)
-    .where(Shipment.dossier_id == bindparam("dossier_id"))
+_HISTORY_ALL = select(
+    Checkpoint.id,
+    Checkpoint.shipment_id,
+    Shipment.direction,
+    Checkpoint.event,
+    Checkpoint.occurred_at,
+    Checkpoint.flagged,
+    Checkpoint.source,
+    Checkpoint.raw_code,
+).join(Shipment, Shipment.id == Checkpoint.shipment_id)
+_HISTORY = _HISTORY_ALL.where(Shipment.dossier_id == bindparam("dossier_id"))
+_OF_ITEM = Shipment.__table__.alias("of_item")
+_HISTORY_OF_ITEM = _HISTORY_ALL.where(
+    Shipment.dossier_id
+    == select(_OF_ITEM.c.dossier_id)
+    .where(_OF_ITEM.c.item_id == bindparam("item_id"))
+    .scalar_subquery()
 )
 
 
-def lock_shipment(session: Session, item_id: str) -> Shipment | None:
+def lock_shipment(session: Session, item_id: str) -> Locked | None:
     """The shipment with its dossier, row-locked (PostgreSQL; SQLite has one writer) so that
-    the checkpoints of one shipment are recorded and derived in turn."""
-    return session.scalars(_LOCK, {"item_id": s10.normalize(item_id)}).first()
+    the checkpoints of one shipment are recorded and derived in turn, and the dossier's
+    checkpoints as they stand once the lock is held.
+
+    Both are read on the driver's cursor in one round trip (every scan and webhook locks one):
+    the lock first, then the history, which, as a statement of its own, sees every checkpoint
+    committed by whoever held the lock before. The rows become the session's ORM objects
+    without the ORM's loading: objects the session already holds are kept, as a query would
+    keep them; the dossier's ``estimate`` is left unloaded (read on first use)."""
+    session.flush()
+    params = {"item_id": s10.normalize(item_id)}
+    found, past = driver_reads(
+        session.connection(), [(_LOCK_ROW, params), (_HISTORY_OF_ITEM, params)]
+    )
+    if not found:
+        return None
+    values = [v.astimezone(UTC) if isinstance(v, datetime) else v for v in found[0]]
+    shipment = _attached(session, Shipment, dict(zip(_SHIPMENT_KEYS, values, strict=False)))
+    if "dossier" not in shipment.__dict__:
+        dossier = _attached(
+            session, Dossier, dict(zip(_DOSSIER_KEYS, values[len(_SHIPMENT_KEYS) :], strict=True))
+        )
+        set_committed_value(shipment, "dossier", dossier)
+    return Locked(shipment, _pasts(past))
+
+
+def _attached(session: Session, model: type[M], values: dict[str, Any]) -> M:
+    """The session's row of this id: the one it holds, or one made of ``values`` as if loaded."""
+    held = session.identity_map.get(identity_key(model, values["id"]))
+    if held is not None:
+        return cast(M, held)
+    obj = model(**values)
+    make_transient_to_detached(obj)
+    session.add(obj)
+    return obj
 
 
 def history(session: Session, dossier_id: int) -> list[Past]:
-    """Every checkpoint of a dossier, both directions, in one query (on the driver's cursor:
-    it is read for every checkpoint)."""
+    """Every checkpoint of a dossier, both directions, in one query (on the driver's cursor)."""
     session.flush()
-    rows = driver_rows(session.connection(), _HISTORY, {"dossier_id": dossier_id})
+    return _pasts(driver_rows(session.connection(), _HISTORY, {"dossier_id": dossier_id}))
+
+
+def _pasts(rows: list[Any]) -> list[Past]:
     return [
         Past(cid, sid, direction, event, at.astimezone(UTC), flagged, source, raw)
         for cid, sid, direction, event, at, flagged, source, raw in rows
@@ -188,17 +238,23 @@ def record_checkpoint(
     now: datetime,
     strict: bool = False,
     shipment: Shipment | None = None,
+    past: list[Past] | None = None,
 ) -> Recorded:
     """Store a checkpoint and derive statuses. ``strict`` (scans): a rule broken is an error
     instead of a flagged row. Raises NotFound for an unknown item (callers that hold orphans
-    check first)."""
+    check first).
+
+    ``shipment`` and ``past``: what ``lock_shipment`` gave the caller, just before (the
+    shipment alone, for a shipment this transaction has just registered)."""
     if cp.source not in SOURCES:
         raise ValueError(f"unknown source {cp.source!r}")
     if cp.occurred_at.tzinfo is None:
         raise ValidationFailed("occurred_at must carry its time zone", field="occurred_at")
-    shipment = shipment or lock_shipment(session, cp.item_id)
     if shipment is None:
-        raise NotFound(f"no shipment with item id {cp.item_id!r}", field="item_id")
+        locked = lock_shipment(session, cp.item_id)
+        if locked is None:
+            raise NotFound(f"no shipment with item id {cp.item_id!r}", field="item_id")
+        shipment, past = locked.shipment, locked.past
 
     issues = problems(shipment, cp, now)
     if issues and strict:
@@ -206,7 +262,8 @@ def record_checkpoint(
         raise RuleBroken(issues[0], field=field_name, code="rule_broken")
     event = cp.event if cp.event in status.EVENTS else UNRECOGNIZED
 
-    past = history(session, shipment.dossier_id)
+    if past is None:
+        past = history(session, shipment.dossier_id)
     mine = [p for p in past if p.shipment_id == shipment.id]
     existing = _duplicate(mine, event, cp)
     if existing is not None:
@@ -434,9 +491,8 @@ def _fix_receipt(
     )
     if dossier.received_at == first:
         return
-    center = get_center(session)
-    cal = work_calendar(session, center)
-    due = appointment.due_at(first, dossier.processing_half_days / 2, cal, center_tz(center))
+    cal, tz = legal_calendar(session)
+    due = appointment.due_at(first, dossier.processing_half_days / 2, cal, tz)
     _change(updates, dossier, received_at=first, due_at=due, updated_at=now)
     audits.append(
         audit_row(

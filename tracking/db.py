@@ -180,6 +180,38 @@ def driver_rows(conn: Connection, stmt: Select[Any], params: dict[str, Any]) -> 
     return list(cursor.execute(sql, params).fetchall())
 
 
+def driver_reads(
+    conn: Connection, queries: Sequence[tuple[Select[Any], dict[str, Any]]]
+) -> list[list[Any]]:
+    """Several SELECTs as ``driver_rows`` reads each, sent together (PostgreSQL: one round
+    trip; the server still runs them one after the other, each seeing what the ones before
+    it did, such as a row lock taken). Elsewhere they run one by one."""
+    if conn.dialect.name != "postgresql" or len(queries) == 1:
+        return [driver_rows(conn, stmt, params) for stmt, params in queries]
+    raw = conn.connection.driver_connection
+    cursors = []
+    with _as_sqlalchemy_error(conn), raw.pipeline():
+        for stmt, params in queries:
+            sql, _json_keys = _driver_sql(conn, stmt, tuple(params))
+            cursor = raw.cursor()
+            cursor.execute(sql, params)
+            cursors.append(cursor)
+    return [list(cursor.fetchall()) for cursor in cursors]
+
+
+@contextmanager
+def _as_sqlalchemy_error(conn: Connection) -> Iterator[None]:
+    """The driver's errors of a pipeline, raised as SQLAlchemy's exceptions for them (what the
+    callers, and the web layer's error mapping, expect of any statement)."""
+    dbapi = conn.dialect.loaded_dbapi
+    try:
+        yield
+    except dbapi.Error as exc:
+        raise DBAPIError.instance(
+            "(pipelined statements)", None, exc, dbapi.Error, dialect=conn.dialect
+        ) from exc
+
+
 def _driver_sql(
     conn: Connection, stmt: Insert | Update | Select[Any], keys: tuple[str, ...]
 ) -> tuple[str, frozenset[str]]:
@@ -233,11 +265,5 @@ def pipelined(session: Session) -> Iterator[Connection]:
     if conn.dialect.name != "postgresql" or not hasattr(raw, "pipeline"):
         yield conn
         return
-    dbapi = conn.dialect.loaded_dbapi
-    try:
-        with raw.pipeline():
-            yield conn
-    except dbapi.Error as exc:
-        raise DBAPIError.instance(
-            "(pipelined statements)", None, exc, dbapi.Error, dialect=conn.dialect
-        ) from exc
+    with _as_sqlalchemy_error(conn), raw.pipeline():
+        yield conn

@@ -5,11 +5,12 @@ or the command that called it owns the transaction.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from labels import s10
 from tracking import appointment, status
-from tracking.db import driver_execute
+from tracking.db import driver_execute, driver_reads
 from tracking.errors import Conflict, NotFound, Unprocessable, ValidationFailed
 from tracking.models import (
     Applicant,
@@ -79,6 +80,35 @@ def work_calendar(
         [DayOverride(r.day, r.working, r.reason, r.source) for r in rows],
         Sessions.parse(session_hours or center.session_hours),
     )
+
+
+def legal_calendar(session: Session) -> tuple[WorkCalendar, ZoneInfo]:
+    """The center's calendar and time zone for a legal date (an appointment fixed on receipt),
+    read afresh every time: a change made a moment ago by another process counts at once.
+
+    One round trip on the driver (the center's clock, the overrides); the calendar is built
+    once per distinct content."""
+    session.flush()
+    clock, overrides = driver_reads(session.connection(), [(_CLOCK, {}), (_OVERRIDES, {})])
+    if not clock:
+        raise NotFound("no center is configured: run `python run.py seed`")
+    timezone, session_hours = clock[0]
+    return _calendar_of(session_hours, tuple(tuple(r) for r in overrides)), ZoneInfo(timezone)
+
+
+_CLOCK = select(Center.timezone, Center.session_hours).where(
+    Center.id == select(func.min(Center.id)).scalar_subquery()
+)
+_OVERRIDES = select(
+    CalendarOverride.day, CalendarOverride.working, CalendarOverride.reason, CalendarOverride.source
+).order_by(CalendarOverride.day)
+
+
+@lru_cache(maxsize=16)
+def _calendar_of(
+    session_hours: str, overrides: tuple[tuple[date, bool, str, str], ...]
+) -> WorkCalendar:
+    return WorkCalendar.center([DayOverride(*o) for o in overrides], Sessions.parse(session_hours))
 
 
 def get_courier(session: Session, code: str, *, field: str = "courier") -> Courier:

@@ -146,14 +146,18 @@ def process(
     """Record each checkpoint of a stored body, oldest first; hold those of unknown items."""
     out = Outcome("accepted", receipt_id=receipt_id)
     for cp in sorted(parsed, key=lambda c: c.occurred_at):
-        shipment = lock_shipment(session, cp.item_id)
-        if shipment is None:
+        locked = lock_shipment(session, cp.item_id)
+        if locked is None:
             hold(session, courier.id, _to_in(cp, courier, receipt_id), now)
             out.held += 1
             continue
-        cp = for_direction(cp, shipment.direction)
+        cp = for_direction(cp, locked.shipment.direction)
         rec = record_checkpoint(
-            session, _to_in(cp, courier, receipt_id), now=now, shipment=shipment
+            session,
+            _to_in(cp, courier, receipt_id),
+            now=now,
+            shipment=locked.shipment,
+            past=locked.past,
         )
         if not rec.created:
             out.duplicates += 1

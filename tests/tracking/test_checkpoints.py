@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -16,11 +17,12 @@ from sqlalchemy.orm import Session
 
 from tests.conftest import FIXED_NOW
 from tests.support import generic_body, generic_courier, register, send, stored_dossier
-from tracking.checkpoints import CheckpointIn, record_checkpoint
+from tracking.checkpoints import CheckpointIn, lock_shipment, record_checkpoint
 from tracking.models import Checkpoint, Dossier, LaneObservation, Shipment
 
 Headers = Callable[[str], dict[str, str]]
 T0 = FIXED_NOW - timedelta(days=3)
+VINH = ZoneInfo("Asia/Ho_Chi_Minh")
 
 INBOUND = ["picked_up", "at_post_office", "in_transit", "handed_to_center", "received_by_center"]
 OUTBOUND = [
@@ -289,3 +291,59 @@ def test_a_receipt_writes_the_dossier_once_with_status_legal_date_and_estimate(
         lane = s.scalars(select(LaneObservation).where(LaneObservation.shipment_id == inbound.id))
         leg = lane.one()
         assert (leg.started_at, leg.ended_at) == (T0, receipt[-1].occurred_at)
+
+
+def test_lock_shipment_reads_the_history_and_keeps_the_objects_the_session_holds(
+    app: Flask,
+) -> None:
+    code = _new_dossier(app)
+    events = _events(app, code)
+    _apply(app, events[:2] + events[len(INBOUND) : len(INBOUND) + 1])
+    inbound = events[0].item_id
+    with app.extensions["tracking.sessionmaker"]() as s:
+        held = s.scalars(select(Shipment).where(Shipment.item_id == inbound)).one()
+        estimate = held.dossier.estimate
+        locked = lock_shipment(s, f" {inbound.lower()} ")
+        assert locked is not None and locked.shipment is held
+        assert sorted((p.direction, p.event) for p in locked.past) == [
+            ("inbound", "at_post_office"),
+            ("inbound", "picked_up"),
+            ("outbound", "result_ready"),
+        ]
+        assert all(p.occurred_at.tzinfo is not None for p in locked.past)
+        assert lock_shipment(s, "EB999999995VN") is None
+        s.rollback()
+    with app.extensions["tracking.sessionmaker"]() as s:
+        locked = lock_shipment(s, inbound)
+        assert locked is not None
+        shipment = locked.shipment
+        assert shipment in s and shipment.dossier in s and shipment.dossier.code == code
+        assert shipment.status == "at_post_office" and shipment.dossier.submitted_at == T0
+        assert shipment.dossier.estimate == estimate  # left out of the lock, read on first use
+        assert not s.dirty and not s.new
+
+
+def test_a_receipt_takes_the_calendar_as_it_stands_even_changed_by_another_process(
+    app: Flask,
+) -> None:
+    """The legal date reads the calendar afresh: an override written a moment ago outside this
+    process (raw SQL, so no cache of this process hears of it) counts for the next receipt."""
+    first, second = _new_dossier(app), _new_dossier(app)
+    receipts = [_events(app, code)[len(INBOUND) - 1] for code in (first, second)]
+    _apply(app, receipts[:1])
+    due_before = _state(app, first)[3]
+    assert due_before is not None
+    day_off = due_before.astimezone(VINH).date()
+    engine = app.extensions["tracking.engine"]
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO calendar_override (day, working, reason, source) "
+                "VALUES (:day, :working, 'nghỉ (test)', 'test')"
+            ),
+            {"day": day_off, "working": False},
+        )
+    _apply(app, receipts[1:])
+    due_after = _state(app, second)[3]
+    assert due_after is not None and due_after.astimezone(VINH).date() > day_off
+    assert due_after.astimezone(VINH).time() == due_before.astimezone(VINH).time()
