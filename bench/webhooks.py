@@ -39,6 +39,7 @@ sys.path.insert(0, str(ROOT))
 from bench.procstat import cpu_model, cpu_seconds, per_item_ms  # noqa: E402
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_webhooks"
+HISTORY = 50_000  # dossiers already stored when the bench begins (a quarter of a busy year)
 # A dossier's journey to the center (CONTRACT.md vocabulary): two of its six checkpoints are
 # facts that refresh the estimate (the pickup; the receipt, which also fixes the appointment
 # date and teaches the lane its duration).
@@ -68,38 +69,33 @@ def _url() -> str:
     return os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
 
 
-def prepare(shipments: int) -> tuple[str, list[str]]:
-    """A fresh schema, the reference data, a generic courier and registered dossiers."""
-    from sqlalchemy import create_engine, text
+def prepare(shipments: int, history: int = HISTORY) -> tuple[str, list[str]]:
+    """A fresh schema and reference data; ``history`` dossiers of a busy past with their
+    checkpoints and the webhook receipts that brought them (bulk rows, as ``bench/scan.py``
+    seeds them); a generic courier and ``shipments`` dossiers registered the normal way for
+    the deliveries; then statistics, as autovacuum keeps them on a production server.
 
+    The history matters: on empty tables the planner picks plans that scan (the dossier's
+    history read by a hash join over every checkpoint, the receipt's foreign key checked by a
+    sequential scan), each connection keeps them as the tables grow, and the full path's
+    PostgreSQL time grows with every request the bench sends. This machine's PostgreSQL runs
+    with autovacuum off, so nothing would ever correct them."""
+    from sqlalchemy import text
+
+    from bench.scan import fresh_database, seed, templates
     from tracking import couriers
     from tracking.app import create_app
-    from tracking.db import make_engine
-    from tracking.migrate import upgrade
     from tracking.schemas import DossierIn
-    from tracking.seed import seed_reference
     from tracking.services import register_dossier
 
     url = _url()
-    admin = create_engine(url.rsplit("/", 1)[0] + "/test", isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        name = url.rsplit("/", 1)[1]
-        if not conn.execute(
-            text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
-        ).first():
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    engine = make_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    upgrade(engine)
-    app = create_app({"ENGINE": engine, "DATABASE_URL": url, "SECRET_KEY": "bench"})
     now = datetime.now(UTC)
+    engine = fresh_database(url)
+    seeded = seed(engine, history, now, templates(engine, url, now))["counts"]
+    app = create_app({"ENGINE": engine, "DATABASE_URL": url, "SECRET_KEY": "bench"})
     items = []
     with app.extensions["tracking.sessionmaker"]() as s:
-        seed_reference(s, now)
-        _c, secret = couriers.add(
+        courier, secret = couriers.add(
             s, "bench", "Bench Post", now=now, adapter="generic", adapters=("generic",)
         )
         couriers.add_range(s, "bench", "EB", 40_000_000, 49_999_999, now=now)
@@ -124,6 +120,19 @@ def prepare(shipments: int) -> tuple[str, list[str]]:
             )
             items.append(d.shipments[0].item_id)
         s.commit()
+        courier_id = courier.id
+    with engine.begin() as conn:
+        # one past receipt per seeded checkpoint, as if every one had come by webhook
+        conn.execute(
+            text(
+                "INSERT INTO webhook_receipt (courier_id, webhook_id, received_at, headers, body,"
+                " status) SELECT :courier, 'past-' || g, :at - g * interval '1 minute',"
+                " '{}'::json, '{}'::bytea, 'applied' FROM generate_series(1, :n) AS g"
+            ),
+            {"courier": courier_id, "at": now, "n": seeded["checkpoints"]},
+        )
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("ANALYZE"))
     engine.dispose()
     return secret, items
 

@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 from sqlalchemy import bindparam, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, joinedload, make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.attributes import instance_dict, set_committed_value
+from sqlalchemy.orm.instrumentation import manager_of_class
 from sqlalchemy.orm.util import identity_key
 
 from labels import s10
@@ -46,7 +47,7 @@ SOURCES = ("scan", "webhook", "handover", "command")
 UNRECOGNIZED = "unrecognized"  # stored event of a courier code that no map knows
 SCAN_REPEAT_WINDOW = timedelta(minutes=1)  # CONTRACT.md: the same scan twice within a minute
 FUTURE_SLACK = timedelta(minutes=10)
-M = TypeVar("M", Shipment, Dossier)
+M = TypeVar("M", Shipment, Dossier, Checkpoint)
 
 
 @dataclass(frozen=True)
@@ -186,14 +187,17 @@ def lock_shipment(session: Session, item_id: str) -> Locked | None:
 
 
 def _attached(session: Session, model: type[M], values: dict[str, Any]) -> M:
-    """The session's row of this id: the one it holds, or one made of ``values`` as if loaded."""
+    """The session's row of this id: the one it holds, or one made of ``values`` as a query
+    would load it (the values set as loaded, without the constructor's attribute events;
+    columns not given are left unloaded, read on first use)."""
     held = session.identity_map.get(identity_key(model, values["id"]))
     if held is not None:
         return cast(M, held)
-    obj = model(**values)
+    obj = manager_of_class(model).new_instance()
+    instance_dict(obj).update(values)
     make_transient_to_detached(obj)
     session.add(obj)
-    return obj
+    return cast(M, obj)
 
 
 def history(session: Session, dossier_id: int) -> list[Past]:
@@ -332,22 +336,12 @@ def record_checkpoint(
         write_records(conn, audits, events)
     values["id"] = new_id()
     return Recorded(
-        lambda: _persistent(session, values),
+        lambda: _attached(session, Checkpoint, values),
         created=True,
         flagged=values["flagged"],
         flag_reason=values["flag_reason"],
         changes=changes,
     )
-
-
-def _persistent(session: Session, values: dict[str, Any]) -> Checkpoint:
-    """The stored checkpoint as an ORM row of the session, without a round trip."""
-    row = session.identity_map.get(identity_key(Checkpoint, values["id"]))
-    if row is None:
-        row = Checkpoint(**values)
-        make_transient_to_detached(row)
-        session.add(row)
-    return cast(Checkpoint, row)
 
 
 def _duplicate(mine: list[Past], event: str, cp: CheckpointIn) -> Past | None:
