@@ -1,7 +1,7 @@
 """Start the product, or run one of its commands.
 
     python run.py [--host 127.0.0.1] [--port 5000] [--threads 8]   serve (waitress)
-    python run.py --workers 4 …                                     several processes (gunicorn)
+    python run.py --workers 4 [--threads 4] …                       several processes (gunicorn)
     python run.py COMMAND ...                                       e.g. create-user, courier add
     flask --app run COMMAND ...                                     the same commands
 
@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 
 from tracking.app import create_app as _create_app
 from tracking.cli import prepare_database
+from tracking.serving import GUNICORN_THREADS, WAITRESS_THREADS
 
 
 def create_app() -> Flask:
@@ -36,7 +37,12 @@ def serve(argv: list[str]) -> int:
     )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=5000)
-    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument(
+        "--threads",
+        type=int,
+        help="threads per process (default 8 with one process; 4 per process with --workers, "
+        "where more only contend for the interpreter and PostgreSQL: bench/README.md)",
+    )
     parser.add_argument(
         "--workers",
         type=int,
@@ -68,10 +74,11 @@ def serve(argv: list[str]) -> int:
     if args.workers > 1:
         # each worker process runs its own dispatcher thread (they share the outbox safely on
         # PostgreSQL); started after the fork, as threads do not survive one
-        serve_gunicorn(app, args.host, args.port, args.workers, args.threads, start_background)
+        threads = args.threads or GUNICORN_THREADS
+        serve_gunicorn(app, args.host, args.port, args.workers, threads, start_background)
     else:
         start_background(app)  # outbound events; a daemon thread (DISPATCHER_THREAD=0: none)
-        serve_waitress(app, args.host, args.port, args.threads)
+        serve_waitress(app, args.host, args.port, args.threads or WAITRESS_THREADS)
     return 0
 
 

@@ -1,6 +1,7 @@
 """Sustained courier webhooks per second through the real server on PostgreSQL.
 
-Two endpoints of one server process (waitress, 8 threads): the product's ``/webhooks/{courier}``
+Two endpoints of one server (gunicorn, 2 processes × 4 threads, the product's ``run.py --workers
+2``; or waitress with ``--workers 1``): the product's ``/webhooks/{courier}``
 (verify, store the raw body, parse, lock the shipment, record the checkpoint, derive statuses,
 audit, outbox) and a bare endpoint that only verifies the signature and inserts the raw body.
 A client process sends signed deliveries of distinct checkpoints from several threads and
@@ -37,6 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.procstat import cpu_model, cpu_seconds, per_item_ms  # noqa: E402
+from tracking.serving import GUNICORN_THREADS  # noqa: E402
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_webhooks"
 HISTORY = 50_000  # dossiers already stored when the bench begins (a quarter of a busy year)
@@ -418,7 +420,12 @@ def main() -> None:
         "--rounds", type=int, default=3, help="bare then full, this many times (interleaved)"
     )
     parser.add_argument("--only", choices=["both", "full"], default="both")
-    parser.add_argument("--threads", type=int, default=8, help="threads per gunicorn worker")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=GUNICORN_THREADS,
+        help="threads per gunicorn worker (the product's default)",
+    )
     parser.add_argument(
         "--workers", type=int, default=2, help="server processes (gunicorn); 1 = waitress"
     )

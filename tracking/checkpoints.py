@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import Select, bindparam, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, joinedload, make_transient_to_detached
 from sqlalchemy.orm.attributes import instance_dict, set_committed_value
@@ -170,10 +170,18 @@ def lock_shipment(session: Session, item_id: str) -> Locked | None:
     without the ORM's loading: objects the session already holds are kept, as a query would
     keep them; the dossier's ``estimate`` is left unloaded (read on first use)."""
     session.flush()
+    return locked_from(session, *driver_reads(session.connection(), lock_queries(item_id)))
+
+
+def lock_queries(item_id: str) -> list[tuple[Select[Any], dict[str, Any]]]:
+    """The statements of ``lock_shipment``, for a caller that sends them with others of its own
+    (``tracking.db.driver_reads``) and hands their rows to ``locked_from``."""
     params = {"item_id": s10.normalize(item_id)}
-    found, past = driver_reads(
-        session.connection(), [(_LOCK_ROW, params), (_HISTORY_OF_ITEM, params)]
-    )
+    return [(_LOCK_ROW, params), (_HISTORY_OF_ITEM, params)]
+
+
+def locked_from(session: Session, found: list[Any], past: list[Any]) -> Locked | None:
+    """The rows of ``lock_queries`` as the session's objects and the dossier's history."""
     if not found:
         return None
     values = [v.astimezone(UTC) if isinstance(v, datetime) else v for v in found[0]]

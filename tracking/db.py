@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Hashable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
 
@@ -158,8 +158,7 @@ def driver_execute(conn: Connection, stmt: Insert | Update, rows: Sequence[dict[
     if conn.dialect.name != "postgresql":
         return conn.execute(stmt, list(rows))
     sql, json_keys = _driver_sql(conn, stmt, tuple(rows[0]))
-    if json_keys:
-        rows = [{**r, **{k: _json(r[k]) for k in json_keys}} for r in rows]
+    rows = [_plain(r, json_keys) for r in rows]
     cursor = conn.connection.driver_connection.cursor()
     if len(rows) == 1:
         cursor.execute(sql, rows[0])
@@ -168,33 +167,30 @@ def driver_execute(conn: Connection, stmt: Insert | Update, rows: Sequence[dict[
     return cursor
 
 
-def driver_rows(conn: Connection, stmt: Select[Any], params: dict[str, Any]) -> list[Any]:
-    """A SELECT straight on the driver's cursor: the rows as tuples, as the driver gives them,
-    without SQLAlchemy's result processing (PostgreSQL: times come aware, in the connection's
-    time zone). For the reads of every checkpoint; elsewhere the connection executes it. It
-    does not flush the session: the caller does, if it has changes the query must see."""
-    if conn.dialect.name != "postgresql":
-        return [tuple(r) for r in conn.execute(stmt, params)]
-    sql, _json_keys = _driver_sql(conn, stmt, tuple(params))
-    cursor = conn.connection.driver_connection.cursor()
-    return list(cursor.execute(sql, params).fetchall())
+def driver_rows(conn: Connection, stmt: Select[Any] | Insert, params: dict[str, Any]) -> list[Any]:
+    """A SELECT (or an INSERT … RETURNING) straight on the driver's cursor: the rows as tuples,
+    as the driver gives them, without SQLAlchemy's result processing (PostgreSQL: times come
+    aware, in the connection's time zone). For the reads of every checkpoint; elsewhere the
+    connection executes it. It does not flush the session: the caller does, if it has changes
+    the query must see."""
+    return driver_reads(conn, [(stmt, params)])[0]
 
 
 def driver_reads(
-    conn: Connection, queries: Sequence[tuple[Select[Any], dict[str, Any]]]
+    conn: Connection, queries: Sequence[tuple[Select[Any] | Insert, dict[str, Any]]]
 ) -> list[list[Any]]:
-    """Several SELECTs as ``driver_rows`` reads each, sent together (PostgreSQL: one round
+    """Several statements as ``driver_rows`` runs each, sent together (PostgreSQL: one round
     trip; the server still runs them one after the other, each seeing what the ones before
     it did, such as a row lock taken). Elsewhere they run one by one."""
-    if conn.dialect.name != "postgresql" or len(queries) == 1:
-        return [driver_rows(conn, stmt, params) for stmt, params in queries]
+    if conn.dialect.name != "postgresql":
+        return [[tuple(r) for r in conn.execute(stmt, params)] for stmt, params in queries]
     raw = conn.connection.driver_connection
     cursors = []
-    with _as_sqlalchemy_error(conn), raw.pipeline():
+    with _as_sqlalchemy_error(conn), raw.pipeline() if len(queries) > 1 else nullcontext():
         for stmt, params in queries:
-            sql, _json_keys = _driver_sql(conn, stmt, tuple(params))
+            sql, json_keys = _driver_sql(conn, stmt, tuple(params))
             cursor = raw.cursor()
-            cursor.execute(sql, params)
+            cursor.execute(sql, _plain(params, json_keys))
             cursors.append(cursor)
     return [list(cursor.fetchall()) for cursor in cursors]
 
@@ -222,7 +218,7 @@ def _driver_sql(
     if compiled is None:
         if isinstance(stmt, Select):
             sql, json_keys = str(stmt.compile(dialect=conn.dialect)), frozenset[str]()
-        else:
+        else:  # an INSERT or UPDATE: the columns are the parameters given
             table = cast(Table, stmt.table)
             json_cols = frozenset(c.name for c in table.columns if isinstance(c.type, JSON))
             sql = str(stmt.compile(dialect=conn.dialect, column_keys=list(keys)))
@@ -231,8 +227,12 @@ def _driver_sql(
     return compiled[0], compiled[1]
 
 
-def _json(value: Any) -> str:
-    return json.dumps(value)  # None too: SQLAlchemy's JSON stores it as JSON null
+def _plain(params: dict[str, Any], json_keys: frozenset[str]) -> dict[str, Any]:
+    """The parameters as the driver takes them: JSON columns' values as JSON text (None too:
+    SQLAlchemy's JSON stores it as JSON null)."""
+    if not json_keys:
+        return params
+    return {**params, **{k: json.dumps(params[k]) for k in json_keys}}
 
 
 _DRIVER_SQL: dict[tuple[int, tuple[str, ...]], tuple[str, frozenset[str], Any]] = {}

@@ -13,8 +13,15 @@ from typing import Any
 
 from flask import Flask
 
+# One process serves its requests on this many threads (waitress: requests wait on the database
+# and on slow clients). With several gunicorn processes, fewer threads each: more only contend
+# for the interpreter and for PostgreSQL (bench/README.md, "Webhooks": 2 processes × 4 threads
+# accepted about a fifth more webhooks a second than 2 × 8, with a lower p99).
+WAITRESS_THREADS = 8
+GUNICORN_THREADS = 4
 
-def serve_waitress(app: Flask, host: str, port: int, threads: int = 8) -> None:
+
+def serve_waitress(app: Flask, host: str, port: int, threads: int = WAITRESS_THREADS) -> None:
     import waitress
 
     waitress.serve(
@@ -32,7 +39,7 @@ def serve_gunicorn(
     host: str,
     port: int,
     workers: int,
-    threads: int = 4,
+    threads: int = GUNICORN_THREADS,
     post_fork: Callable[[Flask], None] | None = None,
 ) -> None:
     """Several worker processes forked from this one (the app is built once, before the fork).

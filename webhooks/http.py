@@ -84,13 +84,12 @@ def receive(courier_code: str) -> Any:
         )
         session.commit()
         raise
-    receipt_id = inbound.store_receipt(session, courier, msg_id, headers, body, at)
-    if receipt_id is None:
-        session.rollback()
-        return jsonify(inbound.Outcome("duplicate").to_dict())
     courier_id = courier.id  # a rollback expires the ORM objects
     try:
-        outcome = inbound.process(session, courier, receipt_id, parsed, at)
+        outcome = inbound.accept(session, courier, msg_id, headers, body, parsed, at)
+        if outcome.status == "duplicate":
+            session.rollback()
+            return jsonify(outcome.to_dict())
         session.commit()
     except Exception:
         session.rollback()

@@ -26,7 +26,16 @@ from courier.adapters import (
     for_direction,
     get_adapter,
 )
-from tracking.checkpoints import CheckpointIn, hold, lock_shipment, record_checkpoint
+from tracking.checkpoints import (
+    CheckpointIn,
+    Locked,
+    hold,
+    lock_queries,
+    lock_shipment,
+    locked_from,
+    record_checkpoint,
+)
+from tracking.db import driver_reads
 from tracking.errors import TrackingError, Unprocessable
 from tracking.models import Courier, WebhookReceipt
 
@@ -80,8 +89,22 @@ def store_receipt(
     idempotency gate, also between concurrent deliveries of the same webhook (the second waits
     for the first to commit, then finds the conflict).
     """
+    values = _receipt(courier, msg_id, headers, body, now, status, error)
+    stmt = _STORE[session.get_bind().dialect.name == "postgresql"]
+    return session.execute(stmt, values).scalar_one_or_none()
+
+
+def _receipt(
+    courier: Courier,
+    msg_id: str,
+    headers: dict[str, str],
+    body: bytes,
+    now: datetime,
+    status: str = "applied",
+    error: str | None = None,
+) -> dict[str, Any]:
     kept = {k: v for k, v in ((k.lower(), v) for k, v in headers.items()) if k in KEPT_HEADERS}
-    values = {
+    return {
         "courier_id": courier.id,
         "webhook_id": msg_id,
         "received_at": now,
@@ -90,8 +113,6 @@ def store_receipt(
         "status": status,
         "error": error,
     }
-    stmt = _STORE[session.get_bind().dialect.name == "postgresql"]
-    return session.execute(stmt, values).scalar_one_or_none()
 
 
 _RECEIPTS = WebhookReceipt.__table__
@@ -101,6 +122,39 @@ _STORE = {  # built once: True for PostgreSQL, False for SQLite
     .returning(_RECEIPTS.c.id)
     for pg in (True, False)
 }
+
+
+def accept(
+    session: Session,
+    courier: Courier,
+    msg_id: str,
+    headers: dict[str, str],
+    body: bytes,
+    parsed: list[InboundCheckpoint],
+    now: datetime,
+) -> Outcome:
+    """Store a parsed body and record its checkpoints: ``Outcome("duplicate")`` when this
+    ``webhook-id`` was received before (the caller rolls back), else what ``process`` did.
+
+    The receipt's INSERT travels with the lock of the first checkpoint's shipment and its
+    dossier's history, in one round trip (``tracking.db.driver_reads``): the lock is taken
+    after the idempotency gate, as when they are sent one by one."""
+    session.flush()
+    first = min(parsed, key=lambda c: c.occurred_at)
+    stored, *lock_rows = driver_reads(
+        session.connection(),
+        [
+            (
+                _STORE[session.get_bind().dialect.name == "postgresql"],
+                _receipt(courier, msg_id, headers, body, now),
+            ),
+            *lock_queries(first.item_id),
+        ],
+    )
+    if not stored:
+        return Outcome("duplicate")
+    locks = {first.item_id: locked_from(session, *lock_rows)}
+    return process(session, courier, stored[0][0], parsed, now, locks=locks)
 
 
 def parse(courier: Courier, body: bytes) -> list[InboundCheckpoint]:
@@ -142,22 +196,27 @@ def process(
     receipt_id: int,
     parsed: list[InboundCheckpoint],
     now: datetime,
+    *,
+    locks: dict[str, Locked | None] | None = None,
 ) -> Outcome:
-    """Record each checkpoint of a stored body, oldest first; hold those of unknown items."""
+    """Record each checkpoint of a stored body, oldest first; hold those of unknown items.
+    ``locks``: what ``lock_shipment`` gave the caller just before, by item id as parsed (None:
+    no such shipment), used once each; the other items are locked here."""
     out = Outcome("accepted", receipt_id=receipt_id)
+    locks = dict(locks or {})
     for cp in sorted(parsed, key=lambda c: c.occurred_at):
-        locked = lock_shipment(session, cp.item_id)
-        if locked is None:
+        lock = locks.pop(cp.item_id) if cp.item_id in locks else lock_shipment(session, cp.item_id)
+        if lock is None:
             hold(session, courier.id, _to_in(cp, courier, receipt_id), now)
             out.held += 1
             continue
-        cp = for_direction(cp, locked.shipment.direction)
+        cp = for_direction(cp, lock.shipment.direction)
         rec = record_checkpoint(
             session,
             _to_in(cp, courier, receipt_id),
             now=now,
-            shipment=locked.shipment,
-            past=locked.past,
+            shipment=lock.shipment,
+            past=lock.past,
         )
         if not rec.created:
             out.duplicates += 1
