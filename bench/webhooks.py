@@ -169,7 +169,9 @@ def serve(port: int, workers: int, threads: int) -> None:
         body = request.get_data()
         at = now()
         msg_id = signature.verify(valid_secrets(courier, at), request.headers, body, at)
-        inbound.store_receipt(session, courier, msg_id, dict(request.headers), body, at)
+        inbound.store_receipt(
+            session, inbound.receipt_row(courier, msg_id, dict(request.headers), body, at)
+        )
         session.commit()
         return jsonify({"status": "accepted"})
 

@@ -79,14 +79,14 @@ def receive(courier_code: str) -> Any:
         parsed = inbound.parse(courier, body)
     except inbound.MalformedWebhook as exc:
         # A signed body is kept before the answer, even one that cannot be read.
-        inbound.store_receipt(
-            session, courier, msg_id, headers, body, at, "malformed", str(exc)[:2000]
-        )
+        row = inbound.receipt_row(courier, msg_id, headers, body, at, "malformed", str(exc)[:2000])
+        inbound.store_receipt(session, row)
         session.commit()
         raise
     courier_id = courier.id  # a rollback expires the ORM objects
     try:
-        outcome = inbound.accept(session, courier, msg_id, headers, body, parsed, at)
+        row = inbound.receipt_row(courier, msg_id, headers, body, at)
+        outcome = inbound.accept(session, courier, row, parsed)
         if outcome.status == "duplicate":
             session.rollback()
             return jsonify(outcome.to_dict())
@@ -107,6 +107,8 @@ def _keep_failed(courier_id: int, msg_id: str, headers: dict[str, str], body: by
     with maker() as s:
         courier = s.get(Courier, courier_id)
         if courier is not None:
-            inbound.store_receipt(s, courier, msg_id, headers, body, now(), "error")
+            inbound.store_receipt(
+                s, inbound.receipt_row(courier, msg_id, headers, body, now(), "error")
+            )
             s.commit()
     log.exception("webhook %s failed while applying; body kept", msg_id)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import Insert, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -73,28 +73,7 @@ class Outcome:
         return out
 
 
-def store_receipt(
-    session: Session,
-    courier: Courier,
-    msg_id: str,
-    headers: dict[str, str],
-    body: bytes,
-    now: datetime,
-    status: str = "applied",
-    error: str | None = None,
-) -> int | None:
-    """Store the raw request; its id, or None when this ``webhook-id`` was received before.
-
-    One ``INSERT … ON CONFLICT DO NOTHING``: the unique key (courier, webhook-id) is the
-    idempotency gate, also between concurrent deliveries of the same webhook (the second waits
-    for the first to commit, then finds the conflict).
-    """
-    values = _receipt(courier, msg_id, headers, body, now, status, error)
-    stmt = _STORE[session.get_bind().dialect.name == "postgresql"]
-    return session.execute(stmt, values).scalar_one_or_none()
-
-
-def _receipt(
+def receipt_row(
     courier: Courier,
     msg_id: str,
     headers: dict[str, str],
@@ -103,6 +82,7 @@ def _receipt(
     status: str = "applied",
     error: str | None = None,
 ) -> dict[str, Any]:
+    """A ``webhook_receipt`` row of a request: its raw body and the headers worth keeping."""
     kept = {k: v for k, v in ((k.lower(), v) for k, v in headers.items()) if k in KEPT_HEADERS}
     return {
         "courier_id": courier.id,
@@ -115,6 +95,21 @@ def _receipt(
     }
 
 
+def store_receipt(session: Session, row: dict[str, Any]) -> int | None:
+    """Store the raw request (a ``receipt_row``); its id, or None when this ``webhook-id`` was
+    received before.
+
+    One ``INSERT … ON CONFLICT DO NOTHING``: the unique key (courier, webhook-id) is the
+    idempotency gate, also between concurrent deliveries of the same webhook (the second waits
+    for the first to commit, then finds the conflict).
+    """
+    return session.execute(_store(session), row).scalar_one_or_none()
+
+
+def _store(session: Session) -> Insert:
+    return _STORE[session.get_bind().dialect.name == "postgresql"]
+
+
 _RECEIPTS = WebhookReceipt.__table__
 _STORE = {  # built once: True for PostgreSQL, False for SQLite
     pg: (pg_insert if pg else sqlite_insert)(_RECEIPTS)
@@ -125,16 +120,11 @@ _STORE = {  # built once: True for PostgreSQL, False for SQLite
 
 
 def accept(
-    session: Session,
-    courier: Courier,
-    msg_id: str,
-    headers: dict[str, str],
-    body: bytes,
-    parsed: list[InboundCheckpoint],
-    now: datetime,
+    session: Session, courier: Courier, row: dict[str, Any], parsed: list[InboundCheckpoint]
 ) -> Outcome:
-    """Store a parsed body and record its checkpoints: ``Outcome("duplicate")`` when this
-    ``webhook-id`` was received before (the caller rolls back), else what ``process`` did.
+    """Store a parsed body (a ``receipt_row``) and record its checkpoints:
+    ``Outcome("duplicate")`` when this ``webhook-id`` was received before (the caller rolls
+    back), else what ``process`` did.
 
     The receipt's INSERT travels with the lock of the first checkpoint's shipment and its
     dossier's history, in one round trip (``tracking.db.driver_reads``): the lock is taken
@@ -142,19 +132,12 @@ def accept(
     session.flush()
     first = min(parsed, key=lambda c: c.occurred_at)
     stored, *lock_rows = driver_reads(
-        session.connection(),
-        [
-            (
-                _STORE[session.get_bind().dialect.name == "postgresql"],
-                _receipt(courier, msg_id, headers, body, now),
-            ),
-            *lock_queries(first.item_id),
-        ],
+        session.connection(), [(_store(session), row), *lock_queries(first.item_id)]
     )
     if not stored:
         return Outcome("duplicate")
     locks = {first.item_id: locked_from(session, *lock_rows)}
-    return process(session, courier, stored[0][0], parsed, now, locks=locks)
+    return process(session, courier, stored[0][0], parsed, row["received_at"], locks=locks)
 
 
 def parse(courier: Courier, body: bytes) -> list[InboundCheckpoint]:
