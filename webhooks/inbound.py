@@ -37,7 +37,7 @@ from tracking.checkpoints import (
 )
 from tracking.db import driver_reads
 from tracking.errors import TrackingError, Unprocessable
-from tracking.models import Courier, WebhookReceipt
+from tracking.models import Checkpoint, Courier, WebhookReceipt
 
 KEPT_HEADERS = ("webhook-id", "webhook-timestamp", "content-type", "user-agent", "content-length")
 
@@ -162,15 +162,26 @@ def _to_in(cp: InboundCheckpoint, courier: Courier, receipt_id: int) -> Checkpoi
         occurred_at=cp.occurred_at,
         source="webhook",
         actor=f"courier:{courier.code}",
-        location_name=loc.get("name"),
-        location_code=loc.get("code"),
+        location_name=_kept(loc.get("name"), "location_name"),
+        location_code=_kept(loc.get("code"), "location_code"),
         lat=float(lat) if isinstance(lat, int | float) else None,
         lon=float(lon) if isinstance(lon, int | float) else None,
-        note=cp.note,
-        raw_code=cp.raw_code[:64] if cp.raw_code else None,
+        note=_kept(cp.note, "note"),
+        raw_code=_kept(cp.raw_code, "raw_code"),
         flags=cp.flags,
         receipt_id=receipt_id,
     )
+
+
+def _kept(text: str | None, column: str) -> str | None:
+    """A courier's free text as its checkpoint column can keep it: cut to the column's length,
+    without NUL characters (which PostgreSQL's text refuses). The raw body keeps it whole."""
+    if not text:
+        return None
+    return text.replace("\x00", "")[: _CHECKPOINT.c[column].type.length] or None
+
+
+_CHECKPOINT = Checkpoint.__table__
 
 
 def process(

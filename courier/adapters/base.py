@@ -232,11 +232,22 @@ def optional_text(obj: Mapping[str, Any], key: str, where: str) -> str | None:
     return value.strip() or None
 
 
-def clean_item_id(value: str) -> str:
+ITEM_ID_MAX = 32  # the longest item id a held checkpoint keeps (a courier's own number)
+
+
+def clean_item_id(value: str, where: str) -> str:
     """Our S10 identifiers in their canonical form (spaces removed, upper case); anything else
-    (a courier's own number) exactly as sent, trimmed."""
+    (a courier's own number) exactly as sent, trimmed. One that cannot be kept (longer than
+    ``ITEM_ID_MAX``, or with a control character) is malformed."""
     normalized = s10.normalize(value)
-    return normalized if s10.is_valid(normalized) else value.strip()
+    if s10.is_valid(normalized):
+        return normalized
+    own = value.strip()
+    if len(own) > ITEM_ID_MAX:
+        raise MalformedPayload(f"an item id is at most {ITEM_ID_MAX} characters", where)
+    if not own.isprintable():
+        raise MalformedPayload("an item id has no control characters", where)
+    return own
 
 
 def parse_iso_time(value: Any, where: str) -> datetime:

@@ -55,7 +55,7 @@ def parse(body: bytes | str | dict | list) -> list[InboundCheckpoint]:
 
 
 def _checkpoint(obj: dict[str, Any], where: str) -> InboundCheckpoint:
-    item_id = clean_item_id(required_text(obj, "item_id", where))
+    item_id = clean_item_id(required_text(obj, "item_id", where), f"{where}.item_id")
     raw_event = required_text(obj, "event", where)
     event = CODE_MAP.get(raw_event)
     return InboundCheckpoint(

@@ -137,13 +137,13 @@ def choose_item_id(data: dict[str, Any], where: str) -> tuple[str, tuple[str, ..
     """Our S10 id when the sender's reference is one, else Viettel's own tracking number."""
     reference = optional_text(data, "ORDER_REFERENCE", where)
     if reference is not None and s10.is_valid(s10.normalize(reference)):
-        return clean_item_id(reference), ()
+        return clean_item_id(reference, f"{where}.ORDER_REFERENCE"), ()
     number = optional_text(data, "ORDER_NUMBER", where)
     if number is None:
         raise MalformedPayload(
             "missing (and ORDER_REFERENCE is not an S10 identifier)", f"{where}.ORDER_NUMBER"
         )
-    return number, (COURIER_ITEM_ID,)
+    return clean_item_id(number, f"{where}.ORDER_NUMBER"), (COURIER_ITEM_ID,)
 
 
 def _status_code(value: Any, where: str) -> int:

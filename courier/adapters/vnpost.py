@@ -75,7 +75,7 @@ def parse(body: bytes | str | dict | list) -> list[InboundCheckpoint]:
     """Every track line of every item in a body; any malformed part rejects the whole body."""
     checkpoints: list[InboundCheckpoint] = []
     for where, item in elements(load_body(body), "body"):
-        item_id = clean_item_id(required_text(item, "ItemCode", where))
+        item_id = clean_item_id(required_text(item, "ItemCode", where), f"{where}.ItemCode")
         lines = item.get("TraceLines")
         if lines is None:
             raise MalformedPayload("missing", f"{where}.TraceLines")

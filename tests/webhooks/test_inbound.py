@@ -230,3 +230,61 @@ def test_a_webhook_that_failed_while_applying_is_kept_and_reprocessed(
     assert count(session, Checkpoint) == 1
     # the courier retrying with the same id now gets "duplicate"
     assert send(client, secret, "fails", body, courier="ghn").json["status"] == "duplicate"
+
+
+def test_an_item_id_no_column_can_hold_is_malformed_not_a_server_error(
+    app: Flask, client: FlaskClient, session: Session
+) -> None:
+    """A courier's own number is kept as sent, but one longer than any stored item id, or with
+    a control character in it, cannot be stored: 400 naming the field, the body kept."""
+    secret = generic_courier(app)
+    at = (FIXED_NOW - timedelta(hours=1)).isoformat()
+    for n, item in enumerate(["X" * 40, "GHN\x00123", "GHN\n123"]):
+        body = generic_body((item, "picked_up", at))
+        r = send(client, secret, f"odd{n}", body, courier="ghn")
+        assert r.status_code == 400, (item, r.json)
+        assert r.json["error"]["field"] == "data.item_id"
+    assert count(session, PendingCheckpoint) == 0
+    rows = session.scalars(select(WebhookReceipt)).all()
+    assert len(rows) == 3 and {r.status for r in rows} == {"malformed"}
+    ok = send(
+        client, secret, "own", generic_body(("GHN-" + "7" * 28, "picked_up", at)), courier="ghn"
+    )
+    assert ok.status_code == 200 and ok.json["held"] == 1
+
+
+def test_a_couriers_long_texts_are_cut_to_their_columns_and_the_body_kept_whole(
+    app: Flask, client: FlaskClient, token: Headers, session: Session
+) -> None:
+    secret = generic_courier(app)
+    item = register(client, token("center"), service="send_dossier", courier="ghn")["shipments"][0][
+        "item_id"
+    ]
+    at = (FIXED_NOW - timedelta(hours=1)).isoformat()
+    long_name, note = "Bưu cục " + "Đ" * 300, "ghi chú\x00 " + "x" * 1500
+    body = json.dumps(
+        {
+            "type": "shipment.checkpoint",
+            "data": {
+                "item_id": item,
+                "event": "picked_up",
+                "occurred_at": at,
+                "location": {"name": long_name, "code": "9" * 100},
+                "note": note,
+            },
+        }
+    ).encode()
+    r = send(client, secret, "long", body, courier="ghn")
+    assert r.status_code == 200 and r.json["applied"] == 1, r.json
+    session.rollback()
+    cp = session.scalars(select(Checkpoint)).one()
+    assert cp.location_name == long_name[:255] and cp.location_code == "9" * 64
+    assert cp.note is not None and len(cp.note) == 1000 and "\x00" not in cp.note
+    assert cp.note.startswith("ghi chú ")
+    assert session.scalars(select(WebhookReceipt.body)).one() == body
+
+
+def test_the_adapters_item_id_limit_is_the_held_checkpoints_column() -> None:
+    from courier.adapters.base import ITEM_ID_MAX
+
+    assert PendingCheckpoint.__table__.c.item_id.type.length == ITEM_ID_MAX

@@ -101,7 +101,17 @@ def test_fold_text(text: str, folded: str) -> None:
     ],
 )
 def test_clean_item_id(raw: str, expected: str) -> None:
-    assert clean_item_id(raw) == expected
+    assert clean_item_id(raw, "data.item_id") == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "says"), [("X" * 33, "at most 32"), ("GHN\x00123", "control"), ("A\tB", "control")]
+)
+def test_an_item_id_that_cannot_be_kept_is_malformed(raw: str, says: str) -> None:
+    with pytest.raises(MalformedPayload) as caught:
+        clean_item_id(raw, "data.item_id")
+    assert caught.value.field == "data.item_id" and says in caught.value.message
+    assert clean_item_id("Y" * 32, "data.item_id") == "Y" * 32
 
 
 @pytest.mark.parametrize(
