@@ -32,6 +32,7 @@ from tracking.db import driver_execute, driver_reads, driver_rows, pipelined
 from tracking.errors import NotFound, Unprocessable, ValidationFailed
 from tracking.models import Checkpoint, Courier, Dossier, PendingCheckpoint, Shipment
 from tracking.services import (
+    EARLIEST,
     audit_row,
     center_zone,
     event_row,
@@ -232,6 +233,8 @@ def problems(shipment: Shipment, cp: CheckpointIn, now: datetime) -> list[str]:
         out.append(f"{cp.event} does not happen to an {shipment.direction} shipment")
     if cp.occurred_at > now + FUTURE_SLACK:
         out.append("time is in the future")
+    elif cp.occurred_at < EARLIEST:
+        out.append("time is before 2000")
     return out
 
 
@@ -270,7 +273,7 @@ def record_checkpoint(
 
     issues = problems(shipment, cp, now)
     if issues and strict:
-        field_name = "occurred_at" if "future" in issues[0] else "event"
+        field_name = "occurred_at" if issues[0].startswith("time ") else "event"
         raise RuleBroken(issues[0], field=field_name, code="rule_broken")
     event = cp.event if cp.event in status.EVENTS else UNRECOGNIZED
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Literal, Protocol
 
@@ -67,6 +67,11 @@ class CommuneLike(Protocol):
     def lon(self) -> float: ...
     @property
     def province_code(self) -> str: ...
+
+
+# A fact further than this from the submission is no dossier's journey (a courier's wrong
+# date): the estimate refuses it rather than walk the calendar across the years.
+FACT_SPAN = timedelta(days=366)
 
 
 @dataclass(frozen=True)
@@ -312,6 +317,8 @@ def _check(x: _Inputs, facts: Facts) -> None:
     for name, value in known.items():
         if value is not None and value.tzinfo is None:
             raise EstimateError(f"{name} must carry its time zone", name)
+        if value is not None and abs(value - x.submitted_at) > FACT_SPAN:
+            raise EstimateError(f"{name} is more than a year from submitted_at", name)
     picked, got = facts.picked_up_at, facts.received_at_center
     if picked and got and got < picked:
         raise EstimateError(

@@ -199,6 +199,8 @@ def test_learned_lanes_move_the_percentiles() -> None:
             "received_at_center",
         ),
         ({"facts": Facts(received_at_center=datetime(2026, 6, 8, 9))}, "received_at_center"),
+        ({"facts": Facts(picked_up_at=at(2001, 6, 5))}, "picked_up_at"),  # a courier's wrong date
+        ({"facts": Facts(handed_to_courier_at=at(2027, 6, 7))}, "handed_to_courier_at"),
     ],
 )
 def test_bad_input_names_its_field(kw: dict, field: str) -> None:

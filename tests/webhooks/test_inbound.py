@@ -288,3 +288,33 @@ def test_the_adapters_item_id_limit_is_the_held_checkpoints_column() -> None:
     from courier.adapters.base import ITEM_ID_MAX
 
     assert PendingCheckpoint.__table__.c.item_id.type.length == ITEM_ID_MAX
+
+
+def test_a_couriers_wrong_year_neither_fails_the_webhook_nor_moves_the_estimate(
+    app: Flask, client: FlaskClient, token: Headers
+) -> None:
+    """Before 2000: stored flagged for review (422, nothing fits). A year from the dossier's
+    submission but after 2000: the checkpoint counts, the estimate keeps its expectation."""
+    secret = generic_courier(app)
+    center = token("center")
+    d = register(client, center, service="send_dossier", courier="ghn")
+    item = d["shipments"][0]["item_id"]
+    r = send(
+        client,
+        secret,
+        "y1999",
+        generic_body((item, "picked_up", "1999-12-31T08:00:00+07:00")),
+        courier="ghn",
+    )
+    assert r.status_code == 422 and "before 2000" in r.json["error"]["message"]
+    r = send(
+        client,
+        secret,
+        "y2005",
+        generic_body((item, "picked_up", "2005-06-01T08:00:00+07:00")),
+        courier="ghn",
+    )
+    assert r.status_code == 200 and r.json["applied"] == 1, r.json
+    got = client.get(f"/api/v1/dossiers/{d['code']}", headers=center).json
+    assert got["status"] == "picked_up"
+    assert got["estimate"] == d["estimate"]
