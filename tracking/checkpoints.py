@@ -186,11 +186,10 @@ def locked_from(session: Session, found: list[Any], past: list[Any]) -> Locked |
     if not found:
         return None
     values = [v.astimezone(UTC) if isinstance(v, datetime) else v for v in found[0]]
-    shipment = _attached(session, Shipment, dict(zip(_SHIPMENT_KEYS, values, strict=False)))
+    split = len(_SHIPMENT_KEYS)
+    shipment = _attached(session, Shipment, dict(zip(_SHIPMENT_KEYS, values[:split], strict=True)))
     if "dossier" not in shipment.__dict__:
-        dossier = _attached(
-            session, Dossier, dict(zip(_DOSSIER_KEYS, values[len(_SHIPMENT_KEYS) :], strict=True))
-        )
+        dossier = _attached(session, Dossier, dict(zip(_DOSSIER_KEYS, values[split:], strict=True)))
         set_committed_value(shipment, "dossier", dossier)
     return Locked(shipment, _pasts(past))
 

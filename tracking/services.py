@@ -75,11 +75,8 @@ def work_calendar(
     session: Session, center: Center, session_hours: str | None = None
 ) -> WorkCalendar:
     """The center's calendar: overrides from the database, session hours from its settings."""
-    rows = session.scalars(select(CalendarOverride)).all()
-    return WorkCalendar.center(
-        [DayOverride(r.day, r.working, r.reason, r.source) for r in rows],
-        Sessions.parse(session_hours or center.session_hours),
-    )
+    overrides = tuple(tuple(r) for r in session.execute(_OVERRIDES))
+    return _calendar_of(session_hours or center.session_hours, overrides)
 
 
 def legal_calendar(session: Session) -> tuple[WorkCalendar, ZoneInfo]:
