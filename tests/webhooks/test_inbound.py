@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -16,6 +17,12 @@ from tests.support import generic_body, generic_courier, register, send, signed_
 from tracking.models import Checkpoint, PendingCheckpoint, WebhookReceipt
 
 Headers = Callable[[str], dict[str, str]]
+
+
+def ghn_item(client: FlaskClient, token: Headers, service: str) -> str:
+    """A dossier registered with the generic courier "ghn": its first shipment's item id."""
+    d = register(client, token("center"), service=service, courier="ghn")
+    return str(d["shipments"][0]["item_id"])
 
 
 def count(session: Session, model: type) -> int:
@@ -49,9 +56,7 @@ def test_bad_signatures_get_401_and_store_nothing(
     app: Flask, client: FlaskClient, token: Headers, session: Session
 ) -> None:
     secret = generic_courier(app)
-    item = register(client, token("center"), service="both", courier="ghn")["shipments"][0][
-        "item_id"
-    ]
+    item = ghn_item(client, token, "both")
     body = generic_body((item, "picked_up", "2026-11-28T08:05:00+07:00"))
     wrong = generic_courier(app, "other", "EH")
     cases = [
@@ -80,9 +85,7 @@ def test_rotated_secret_keeps_working_during_the_overlap(
 
     old = generic_courier(app)
     new = courier_secret(app, "ghn")
-    item = register(client, token("center"), service="both", courier="ghn")["shipments"][0][
-        "item_id"
-    ]
+    item = ghn_item(client, token, "both")
     b1 = generic_body((item, "picked_up", "2026-11-28T08:05:00+07:00"))
     assert send(client, old, "a", b1, courier="ghn").json["status"] == "accepted"
     later = FIXED_NOW + timedelta(hours=25)
@@ -125,9 +128,7 @@ def test_unknown_event_and_wrong_direction_are_stored_flagged_and_refused(
     app: Flask, client: FlaskClient, token: Headers, session: Session
 ) -> None:
     secret = generic_courier(app)
-    item = register(client, token("center"), service="both", courier="ghn")["shipments"][0][
-        "item_id"
-    ]
+    item = ghn_item(client, token, "both")
     body = generic_body((item, "teleported", "2026-11-28T08:05:00+07:00"))
     r = send(client, secret, "u1", body, courier="ghn")
     assert r.status_code == 422 and r.json["error"]["field"] == "data.event"
@@ -209,9 +210,7 @@ def test_a_webhook_that_failed_while_applying_is_kept_and_reprocessed(
     from webhooks import inbound
 
     secret = generic_courier(app)
-    item = register(client, token("center"), service="both", courier="ghn")["shipments"][0][
-        "item_id"
-    ]
+    item = ghn_item(client, token, "both")
     body = generic_body((item, "picked_up", "2026-11-28T08:05:00+07:00"))
 
     def boom(*_a, **_k):  # type: ignore[no-untyped-def]
@@ -257,9 +256,7 @@ def test_a_couriers_long_texts_are_cut_to_their_columns_and_the_body_kept_whole(
     app: Flask, client: FlaskClient, token: Headers, session: Session
 ) -> None:
     secret = generic_courier(app)
-    item = register(client, token("center"), service="send_dossier", courier="ghn")["shipments"][0][
-        "item_id"
-    ]
+    item = ghn_item(client, token, "send_dossier")
     at = (FIXED_NOW - timedelta(hours=1)).isoformat()
     long_name, note = "Bưu cục " + "Đ" * 300, "ghi chú\x00 " + "x" * 1500
     body = json.dumps(
@@ -299,21 +296,14 @@ def test_a_couriers_wrong_year_neither_fails_the_webhook_nor_moves_the_estimate(
     center = token("center")
     d = register(client, center, service="send_dossier", courier="ghn")
     item = d["shipments"][0]["item_id"]
-    r = send(
-        client,
-        secret,
-        "y1999",
-        generic_body((item, "picked_up", "1999-12-31T08:00:00+07:00")),
-        courier="ghn",
-    )
+
+    def pickup(year: int) -> Any:
+        body = generic_body((item, "picked_up", f"{year}-06-01T08:00:00+07:00"))
+        return send(client, secret, f"y{year}", body, courier="ghn")
+
+    r = pickup(1999)
     assert r.status_code == 422 and "before 2000" in r.json["error"]["message"]
-    r = send(
-        client,
-        secret,
-        "y2005",
-        generic_body((item, "picked_up", "2005-06-01T08:00:00+07:00")),
-        courier="ghn",
-    )
+    r = pickup(2005)
     assert r.status_code == 200 and r.json["applied"] == 1, r.json
     got = client.get(f"/api/v1/dossiers/{d['code']}", headers=center).json
     assert got["status"] == "picked_up"
