@@ -244,18 +244,7 @@ def place_dossier(
     dossier.commune_code, dossier.commune_name = c.code, c.name
     dossier.commune_lat, dossier.commune_lon = c.lat, c.lon
     dossier.distance_km = where.distance_km
-    return _store(session, dossier, c, now, settings, _facts(session, dossier))
-
-
-def _store(
-    session: Session,
-    dossier: Dossier,
-    commune: geography.Commune,
-    now: datetime,
-    settings: EstimateSettings,
-    facts: Facts,
-) -> Estimate:
-    est = _estimate(session, dossier, commune, now, settings, facts)
+    est = _estimate(session, dossier, c, now, settings, _facts(session, dossier))
     dossier.estimate = est.to_dict()
     dossier.delivered_by = est.delivered_by
     return est
@@ -369,6 +358,13 @@ class Refresh:
     dossier: dict[str, Any]
     lane: dict[str, Any] | None = None
 
+    def write(self, conn: Connection, dossier_id: int) -> None:
+        """Every statement of this refresh, for a caller that stores checkpoints some other way
+        than ``tracking.checkpoints`` (which sends the dossier's values in its own UPDATE)."""
+        self.write_lane(conn)
+        if self.dossier:
+            driver_execute(conn, UPDATE_BY_ID[Dossier], [{"row_id": dossier_id, **self.dossier}])
+
     def write_lane(self, conn: Connection) -> None:
         """The completed leg's row, if any: one upsert (inside a pipeline, it travels with the
         other statements)."""
@@ -387,7 +383,7 @@ def refresh(
 ) -> Refresh | None:
     """What a checkpoint teaches: the leg it completes, the dossier's refreshed estimate. None
     for a checkpoint that is not a fact. Reads, never writes: the checkpoint write path sends
-    the result with its own statements, in its one round trip (``write_refresh`` writes it for
+    the result with its own statements, in its one round trip (``Refresh.write`` writes it for
     other callers).
 
     ``past``: the dossier's checkpoints as the write path already read them (with this one);
@@ -418,30 +414,6 @@ def refresh(
     est_values = {"estimate": est.to_dict(), "delivered_by": est.delivered_by, "updated_at": now}
     set_in_step(dossier, values, **est_values)
     return Refresh(values, lane)
-
-
-def on_checkpoint(
-    session: Session,
-    shipment: Shipment,
-    checkpoint: Fields,
-    now: datetime,
-    *,
-    settings: EstimateSettings | None = None,
-    past: Sequence[Past] | None = None,
-) -> None:
-    """``refresh`` and write what it gives, for a checkpoint stored some other way than
-    through ``tracking.checkpoints`` (which writes it with the checkpoint itself)."""
-    session.flush()
-    done = refresh(session, shipment, checkpoint, now, settings=settings, past=past)
-    if done is not None:
-        write_refresh(session.connection(), shipment.dossier.id, done)
-
-
-def write_refresh(conn: Connection, dossier_id: int, done: Refresh) -> None:
-    """The statements of a ``Refresh``."""
-    done.write_lane(conn)
-    if done.dossier:
-        driver_execute(conn, UPDATE_BY_ID[Dossier], [{"row_id": dossier_id, **done.dossier}])
 
 
 def _commune_of(

@@ -50,7 +50,8 @@ def register(s: Session, **over: Any) -> Dossier:
 def checkpoint(
     s: Session, dossier: Dossier, direction: str, event: str, when: datetime, **kw: Any
 ) -> Checkpoint:
-    """Store a checkpoint as the checkpoint service would, then call the estimates' hook."""
+    """Store a checkpoint as the checkpoint service would, then refresh the estimate and
+    write what it gives."""
     shipment, _ = services.ensure_shipment(
         s, dossier, ShipmentIn(direction=direction), actor="t", now=FIXED_NOW
     )
@@ -59,7 +60,9 @@ def checkpoint(
     )
     s.add(cp)
     s.flush()
-    estimating.on_checkpoint(s, shipment, cp, FIXED_NOW)
+    done = estimating.refresh(s, shipment, cp, FIXED_NOW)
+    if done is not None:
+        done.write(s.connection(), dossier.id)
     return cp
 
 
